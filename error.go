@@ -1,0 +1,114 @@
+package mangahub
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrorCode is a stable, snake_case error code shared by every transport.
+type ErrorCode string
+
+// The contract's error codes (CONTRACT.md §4).
+const (
+	CodeValidation         ErrorCode = "validation_failed"
+	CodeInvalidJSON        ErrorCode = "invalid_json"
+	CodeUnknownType        ErrorCode = "unknown_type"
+	CodeUnauthenticated    ErrorCode = "unauthenticated"
+	CodeInvalidCredentials ErrorCode = "invalid_credentials"
+	CodeInvalidToken       ErrorCode = "invalid_token"
+	CodeAuthFailed         ErrorCode = "auth_failed"
+	CodeTokenExpired       ErrorCode = "token_expired"
+	CodeForbidden          ErrorCode = "forbidden"
+	CodeNotFound           ErrorCode = "not_found"
+	CodeMangaNotFound      ErrorCode = "manga_not_found"
+	CodeUsernameTaken      ErrorCode = "username_taken"
+	CodeEmailTaken         ErrorCode = "email_taken"
+	CodeConflict           ErrorCode = "conflict"
+	CodeRateLimited        ErrorCode = "rate_limited"
+	CodeMessageTooLarge    ErrorCode = "message_too_large"
+	CodeTooManyConnections ErrorCode = "too_many_connections"
+	CodeUnavailable        ErrorCode = "unavailable"
+	CodeInternal           ErrorCode = "internal"
+)
+
+// Error is the one error type that crosses package boundaries. Message is safe
+// to show to a client; Err is the internal cause and is only ever logged.
+type Error struct {
+	Code    ErrorCode
+	Message string
+	// Field names the offending input field of a validation error, if any.
+	Field string
+	// RetryAfter is set on rate_limited errors.
+	RetryAfter time.Duration
+	// Progress is the current state, set on progress conflicts.
+	Progress *Progress
+	// Err is the wrapped cause; never shown to clients.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted, client-safe message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns a validation error about one input field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: CodeValidation, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected error; clients see only "internal error".
+func Internal(err error) *Error {
+	return &Error{Code: CodeInternal, Message: "internal error", Err: err}
+}
+
+// Unavailable wraps a dependency failure (database down, timeout).
+func Unavailable(err error) *Error {
+	return &Error{Code: CodeUnavailable, Message: "service temporarily unavailable", Err: err}
+}
+
+// ErrorCodeOf returns the code of err: the code of the first *Error in its
+// chain, CodeInternal for any other non-nil error, "" for nil.
+func ErrorCodeOf(err error) ErrorCode {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessageOf returns the client-safe message of err.
+func ErrorMessageOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != CodeInternal {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// AsError returns the first *Error in err's chain, or an internal one.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Internal(err)
+}
+
+// IsCode reports whether err carries code.
+func IsCode(err error, code ErrorCode) bool { return ErrorCodeOf(err) == code }

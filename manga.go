@@ -1,0 +1,128 @@
+package mangahub
+
+import (
+	"context"
+	"time"
+)
+
+// MangaStatus is the publication status of a series.
+type MangaStatus string
+
+// Publication statuses.
+const (
+	MangaOngoing   MangaStatus = "ongoing"
+	MangaCompleted MangaStatus = "completed"
+	MangaHiatus    MangaStatus = "hiatus"
+	MangaCancelled MangaStatus = "cancelled"
+)
+
+// Valid reports whether s is a known status.
+func (s MangaStatus) Valid() bool {
+	switch s {
+	case MangaOngoing, MangaCompleted, MangaHiatus, MangaCancelled:
+		return true
+	}
+	return false
+}
+
+// Manga is one series of the catalog.
+type Manga struct {
+	ID            int64       `json:"id"`
+	Slug          string      `json:"slug"`
+	Title         string      `json:"title"`
+	Author        string      `json:"author"`
+	Status        MangaStatus `json:"status"`
+	TotalChapters *int        `json:"total_chapters"`
+	Year          *int        `json:"year"`
+	Description   string      `json:"description"`
+	CoverURL      string      `json:"cover_url"`
+	Genres        []string    `json:"genres"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+// MangaSort orders catalog listings. Every order breaks ties by id.
+type MangaSort string
+
+// Sort orders.
+const (
+	SortTitle         MangaSort = "title"
+	SortUpdatedAtDesc MangaSort = "-updated_at"
+	SortYear          MangaSort = "year"
+	SortYearDesc      MangaSort = "-year"
+	SortRelevance     MangaSort = "relevance"
+)
+
+// Valid reports whether s is a known sort order.
+func (s MangaSort) Valid() bool {
+	switch s {
+	case SortTitle, SortUpdatedAtDesc, SortYear, SortYearDesc, SortRelevance:
+		return true
+	}
+	return false
+}
+
+// MangaFilter selects catalog entries. The catalog service normalises it
+// before it reaches a store: Terms are already folded with FoldSearch, Sort
+// and Limit are set.
+type MangaFilter struct {
+	// Terms must each occur in the folded title or author.
+	Terms []string
+	// Genres must all be attached (names, compared case-insensitively).
+	Genres []string
+	Status MangaStatus
+	// Author matches the folded author as a substring.
+	Author string
+	Sort   MangaSort
+	Limit  int
+	Offset int
+}
+
+// OptionalInt is a nullable number in a partial update: a nil *OptionalInt
+// leaves the field alone, a nil Value sets it to null.
+type OptionalInt struct{ Value *int }
+
+// MangaUpdate is a partial update: nil fields are left unchanged.
+type MangaUpdate struct {
+	Slug          *string
+	Title         *string
+	Author        *string
+	Status        *MangaStatus
+	TotalChapters *OptionalInt
+	Year          *OptionalInt
+	Description   *string
+	CoverURL      *string
+	Genres        *[]string
+}
+
+// Genre is a catalog genre with the number of manga that carry it.
+type Genre struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	MangaCount int    `json:"manga_count"`
+}
+
+// MangaStore persists the catalog. Genre names attached to a manga that do not
+// exist yet are created.
+type MangaStore interface {
+	// FindMangaByID returns CodeNotFound when there is no such manga.
+	FindMangaByID(ctx context.Context, id int64) (*Manga, error)
+	FindManga(ctx context.Context, f MangaFilter) ([]*Manga, int, error)
+	// CreateManga inserts m and sets its ID and timestamps; a taken slug is
+	// CodeConflict.
+	CreateManga(ctx context.Context, m *Manga) error
+	// UpdateManga applies upd and returns the new state; CodeNotFound,
+	// CodeConflict for a taken slug.
+	UpdateManga(ctx context.Context, id int64, upd MangaUpdate) (*Manga, error)
+	// DeleteManga removes the manga and the progress that refers to it.
+	DeleteManga(ctx context.Context, id int64) error
+	// PutManga inserts or updates by slug and sets m's ID and timestamps.
+	PutManga(ctx context.Context, m *Manga) error
+
+	FindGenres(ctx context.Context) ([]*Genre, error)
+	// FindGenreByID returns CodeNotFound when there is no such genre.
+	FindGenreByID(ctx context.Context, id int64) (*Genre, error)
+	// CreateGenre inserts a genre; an existing name (case-insensitive) is
+	// CodeConflict.
+	CreateGenre(ctx context.Context, name string) (*Genre, error)
+}
