@@ -1,0 +1,104 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mangahub/mangahub/internal/config"
+	"github.com/mangahub/mangahub/internal/ratelimit"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := config.Load(env(nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.TCPAddr != ":8081" || c.DataDir != "./data" {
+		t.Errorf("addresses/data dir = %q %q %q", c.HTTPAddr, c.TCPAddr, c.DataDir)
+	}
+	if c.WriteMode != config.WriteThrough {
+		t.Errorf("write mode without Redis = %q, want write-through", c.WriteMode)
+	}
+	if c.FlushInterval != time.Second || c.FlushBatch != 1000 {
+		t.Errorf("flush = %s/%d", c.FlushInterval, c.FlushBatch)
+	}
+	if c.AccessTokenTTL != 15*time.Minute || c.RefreshTokenTTL != 720*time.Hour {
+		t.Errorf("ttls = %s %s", c.AccessTokenTTL, c.RefreshTokenTTL)
+	}
+	if c.TCPAuthTimeout != 10*time.Second || c.TCPIdleTimeout != 30*time.Minute || c.TCPMaxConnsPerUser != 20 {
+		t.Errorf("tcp = %s %s %d", c.TCPAuthTimeout, c.TCPIdleTimeout, c.TCPMaxConnsPerUser)
+	}
+	if c.RateLimit != (ratelimit.Limit{Rate: 20, Burst: 40}) || c.AuthRateLimit != (ratelimit.Limit{Rate: 1, Burst: 20}) {
+		t.Errorf("limits = %v %v", c.RateLimit, c.AuthRateLimit)
+	}
+	if c.Services != (config.Services{HTTP: true, TCP: true, Worker: true}) || c.LogFormat != "json" {
+		t.Errorf("services %v, log format %q", c.Services, c.LogFormat)
+	}
+	if len(c.JWTSecret) != 0 || c.RequireSecret() != nil {
+		t.Errorf("embedded default needs no secret")
+	}
+}
+
+func TestLoadFlagsOverrideEnv(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"MANGAHUB_HTTP_ADDR":    ":1",
+		"MANGAHUB_REDIS_URL":    "redis://127.0.0.1:6379/0",
+		"MANGAHUB_DATABASE_URL": "postgres://u@h/db",
+	}), []string{"--http-addr=127.0.0.1:9090", "--services=http,tcp", "--flush-interval", "5m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9090" || c.FlushInterval != 5*time.Minute {
+		t.Errorf("flags not applied: %q %s", c.HTTPAddr, c.FlushInterval)
+	}
+	if c.WriteMode != config.WriteBehind {
+		t.Errorf("write mode with Redis = %q, want write-behind", c.WriteMode)
+	}
+	if c.Services != (config.Services{HTTP: true, TCP: true}) {
+		t.Errorf("services = %v", c.Services)
+	}
+	if err := c.RequireSecret(); err == nil || !strings.Contains(err.Error(), "MANGAHUB_JWT_SECRET") {
+		t.Errorf("PostgreSQL without a secret: %v", err)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"MANGAHUB_FLUSH_INTERVAL":   "soon",
+		"MANGAHUB_JWT_SECRET":       "short",
+		"MANGAHUB_WRITE_MODE":       "write-around",
+		"MANGAHUB_DATABASE_URL":     "mysql://root@localhost/db",
+		"MANGAHUB_RATE_LIMIT":       "fast",
+		"MANGAHUB_TCP_ADDR":         "8081",
+		"MANGAHUB_LOG_FORMAT":       "xml",
+		"MANGAHUB_FLUSH_BATCH":      "0",
+		"MANGAHUB_ACCESS_TOKEN_TTL": "-1s",
+	}), []string{"--services=http,ftp"})
+	if err == nil {
+		t.Fatal("Load accepted a broken configuration")
+	}
+	for _, want := range []string{"MANGAHUB_FLUSH_INTERVAL", "MANGAHUB_JWT_SECRET", "MANGAHUB_WRITE_MODE", "MANGAHUB_DATABASE_URL",
+		"MANGAHUB_RATE_LIMIT", "MANGAHUB_TCP_ADDR", "MANGAHUB_LOG_FORMAT", "MANGAHUB_FLUSH_BATCH", "MANGAHUB_ACCESS_TOKEN_TTL", "--services"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "short") {
+		t.Errorf("error echoes the secret: %v", err)
+	}
+}
+
+func TestWriteBehindWithoutRedisIsRefusedOnPostgres(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"MANGAHUB_DATABASE_URL": "postgres://u@h/db",
+		"MANGAHUB_WRITE_MODE":   "write-behind",
+	}), nil)
+	if err == nil || !strings.Contains(err.Error(), "MANGAHUB_REDIS_URL") {
+		t.Fatalf("err = %v", err)
+	}
+}

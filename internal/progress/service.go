@@ -1,0 +1,204 @@
+// Package progress is the one place for the reading-progress rules. HTTP, TCP
+// and WebSocket all call Service; stores only offer a compare-and-set by
+// version, so the same rules hold on every engine and concurrent writers
+// retry instead of overwriting each other.
+package progress
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+// Results reported to Config.Observe, one per Update call.
+const (
+	ResultApplied     = "applied"
+	ResultUnchanged   = "unchanged"
+	ResultConflict    = "conflict"
+	ResultRejected    = "rejected"
+	ResultRateLimited = "rate_limited"
+	ResultError       = "error"
+)
+
+// maxListLimit caps "all of a user's records" for transports that list
+// without paging (TCP list_progress).
+const maxListLimit = 10_000
+
+// casAttempts bounds the read–apply–compare-and-set loop. Each retry means
+// another writer of the same (user, manga) won; more than a handful in a row
+// means something is wrong rather than busy.
+const casAttempts = 16
+
+// MangaFinder is what the service needs of the catalog: whether a manga
+// exists and how many chapters it has.
+type MangaFinder interface {
+	FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error)
+}
+
+// Config tunes a Service; every field is optional.
+type Config struct {
+	// Now is the clock (time.Now by default).
+	Now func() time.Time
+	// Observe is told the source and result of every Update (metrics).
+	Observe func(source mangahub.Source, result string)
+	Logger  *slog.Logger
+}
+
+// Service applies, reads and deletes progress and publishes every applied
+// change on the bus.
+type Service struct {
+	store   mangahub.ProgressStore
+	manga   MangaFinder
+	bus     mangahub.Bus
+	limiter mangahub.RateLimiter
+	now     func() time.Time
+	observe func(mangahub.Source, string)
+	log     *slog.Logger
+}
+
+// New returns a Service. limiter may be nil (no per-user limit).
+func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limiter mangahub.RateLimiter, cfg Config) *Service {
+	s := &Service{store: store, manga: manga, bus: bus, limiter: limiter, now: cfg.Now, observe: cfg.Observe, log: cfg.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.observe == nil {
+		s.observe = func(mangahub.Source, string) {}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Update applies upd to userID's progress. It returns the stored record
+// (the new one when applied, the unchanged one otherwise) and whether the
+// update changed it. Only applied changes are published.
+func (s *Service) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+	p, applied, err := s.update(ctx, userID, origin, upd)
+	s.observe(origin.Source, resultOf(applied, err))
+	return p, applied, err
+}
+
+func (s *Service) update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+	if err := Validate(upd); err != nil {
+		return nil, false, err
+	}
+	if err := s.allow(userID); err != nil {
+		return nil, false, err
+	}
+	m, err := s.manga.FindMangaByID(ctx, upd.MangaID)
+	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+		return nil, false, mangahub.Errorf(mangahub.CodeMangaNotFound, "manga %d does not exist", upd.MangaID)
+	} else if err != nil {
+		return nil, false, err
+	}
+	for range casAttempts {
+		cur, err := s.find(ctx, userID, upd.MangaID)
+		if err != nil {
+			return nil, false, err
+		}
+		next, applied, err := Apply(cur, userID, upd, m.TotalChapters, s.now())
+		if err != nil || !applied {
+			return next, false, err
+		}
+		err = s.store.PutProgress(ctx, next)
+		if errors.Is(err, mangahub.ErrVersionMismatch) {
+			continue // another writer won; re-read and apply again
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		s.publish(ctx, mangahub.Event{Type: mangahub.EventProgressUpdated, UserID: userID, MangaID: next.MangaID, Progress: next, Origin: origin})
+		return next, true, nil
+	}
+	return nil, false, mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
+}
+
+// Get returns one record; CodeNotFound when there is none.
+func (s *Service) Get(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
+	if mangaID <= 0 {
+		return nil, mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
+	}
+	return s.store.FindProgress(ctx, userID, mangaID)
+}
+
+// List returns a page of the user's records, most recently updated first.
+// A Limit of 0 means all of them (up to 10,000).
+func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
+	switch {
+	case f.Status != "" && !f.Status.Valid():
+		return nil, 0, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading")
+	case f.Limit < 0 || f.Limit > maxListLimit:
+		return nil, 0, mangahub.FieldError("limit", "must be between 1 and %d", maxListLimit)
+	case f.Offset < 0:
+		return nil, 0, mangahub.FieldError("offset", "must be 0 or more")
+	}
+	if f.Limit == 0 {
+		f.Limit = maxListLimit
+	}
+	return s.store.FindProgresses(ctx, f)
+}
+
+// Delete removes a record and tells the user's other devices.
+func (s *Service) Delete(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error {
+	if mangaID <= 0 {
+		return mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
+	}
+	if err := s.allow(userID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteProgress(ctx, userID, mangaID); err != nil {
+		return err
+	}
+	s.publish(ctx, mangahub.Event{Type: mangahub.EventProgressDeleted, UserID: userID, MangaID: mangaID, Origin: origin})
+	return nil
+}
+
+func (s *Service) find(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
+	p, err := s.store.FindProgress(ctx, userID, mangaID)
+	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
+func (s *Service) allow(userID string) error {
+	if s.limiter == nil {
+		return nil
+	}
+	if ok, wait := s.limiter.Allow(userID); !ok {
+		return &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "too many progress updates; retry later", RetryAfter: wait}
+	}
+	return nil
+}
+
+// publish hands an applied change to the bus. The change is already stored,
+// so a bus failure is logged, not returned: the writer's ack must not claim a
+// failure that did not happen.
+func (s *Service) publish(ctx context.Context, ev mangahub.Event) {
+	if err := s.bus.Publish(ctx, ev); err != nil {
+		s.log.Error("publish progress event", "user_id", ev.UserID, "manga_id", ev.MangaID, "operation", string(ev.Type), "err", err)
+	}
+}
+
+func resultOf(applied bool, err error) string {
+	switch mangahub.ErrorCodeOf(err) {
+	case "":
+		if applied {
+			return ResultApplied
+		}
+		return ResultUnchanged
+	case mangahub.CodeConflict:
+		return ResultConflict
+	case mangahub.CodeRateLimited:
+		return ResultRateLimited
+	case mangahub.CodeValidation, mangahub.CodeMangaNotFound:
+		return ResultRejected
+	default:
+		return ResultError
+	}
+}
