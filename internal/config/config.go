@@ -290,3 +290,12 @@ func limit(dst *ratelimit.Limit, v string) error {
 	*dst = l
 	return nil
 }
+
+// Variables lists every environment variable Load reads, in table order.
+func Variables() []string {
+	names := make([]string, len(options))
+	for i, o := range options {
+		names[i] = o.env
+	}
+	return names
+}

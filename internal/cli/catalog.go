@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/catalog"
+	"github.com/mangahub/mangahub/internal/server"
+)
+
+func catalogImport(ctx context.Context, env Env, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	manga, err := catalog.ParseCatalog(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	cfg, err := loadConfig(env, nil)
+	if err != nil {
+		return err
+	}
+	stores, err := server.OpenStores(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer stores.DB.Close()
+	if err := stores.DB.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", stores.Engine, err)
+	}
+	n, err := catalog.New(stores.Manga).Import(ctx, manga)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, describe(err))
+	}
+	fmt.Fprintf(env.Stdout, "imported %d manga\n", n)
+	return nil
+}
