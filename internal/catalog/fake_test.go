@@ -1,0 +1,172 @@
+package catalog_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// mangaStore is an in-memory mangahub.MangaStore that records what reaches
+// it. FindManga ignores the filter (apart from Limit): the stores' own tests
+// cover filtering; here only the normalised filter matters.
+type mangaStore struct {
+	mu      sync.Mutex
+	manga   []*mangahub.Manga
+	genres  []*mangahub.Genre
+	nextID  int64
+	filters []mangahub.MangaFilter
+	updates []mangahub.MangaUpdate
+	puts    int
+	creates int
+}
+
+func newMangaStore() *mangaStore { return &mangaStore{} }
+
+func (s *mangaStore) FindMangaByID(_ context.Context, id int64) (*mangahub.Manga, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.manga {
+		if m.ID == id {
+			c := *m
+			return &c, nil
+		}
+	}
+	return nil, mangahub.Errorf(mangahub.CodeNotFound, "manga not found")
+}
+
+func (s *mangaStore) FindManga(_ context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.filters = append(s.filters, f)
+	var out []*mangahub.Manga
+	for i := f.Offset; i < len(s.manga) && len(out) < f.Limit; i++ {
+		c := *s.manga[i]
+		out = append(out, &c)
+	}
+	return out, len(s.manga), nil
+}
+
+func (s *mangaStore) insert(m *mangahub.Manga) error {
+	for _, o := range s.manga {
+		if o.Slug == m.Slug {
+			return mangahub.Errorf(mangahub.CodeConflict, "slug is taken")
+		}
+	}
+	s.nextID++
+	m.ID, m.CreatedAt, m.UpdatedAt = s.nextID, t0, t0
+	c := *m
+	s.manga = append(s.manga, &c)
+	return nil
+}
+
+func (s *mangaStore) CreateManga(_ context.Context, m *mangahub.Manga) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.creates++
+	return s.insert(m)
+}
+
+func (s *mangaStore) UpdateManga(_ context.Context, id int64, upd mangahub.MangaUpdate) (*mangahub.Manga, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates = append(s.updates, upd)
+	for _, m := range s.manga {
+		if m.ID != id {
+			continue
+		}
+		if upd.Title != nil {
+			m.Title = *upd.Title
+		}
+		if upd.Year != nil {
+			m.Year = upd.Year.Value
+		}
+		c := *m
+		return &c, nil
+	}
+	return nil, mangahub.Errorf(mangahub.CodeNotFound, "manga not found")
+}
+
+func (s *mangaStore) DeleteManga(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.manga {
+		if m.ID == id {
+			s.manga = append(s.manga[:i], s.manga[i+1:]...)
+			return nil
+		}
+	}
+	return mangahub.Errorf(mangahub.CodeNotFound, "manga not found")
+}
+
+func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.puts++
+	for i, o := range s.manga {
+		if o.Slug == m.Slug {
+			m.ID, m.CreatedAt, m.UpdatedAt = o.ID, o.CreatedAt, t0
+			c := *m
+			s.manga[i] = &c
+			return nil
+		}
+	}
+	return s.insert(m)
+}
+
+func (s *mangaStore) FindGenres(context.Context) ([]*mangahub.Genre, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*mangahub.Genre(nil), s.genres...), nil
+}
+
+func (s *mangaStore) FindGenreByID(_ context.Context, id int64) (*mangahub.Genre, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.genres {
+		if g.ID == id {
+			c := *g
+			return &c, nil
+		}
+	}
+	return nil, mangahub.Errorf(mangahub.CodeNotFound, "genre not found")
+}
+
+func (s *mangaStore) CreateGenre(_ context.Context, name string) (*mangahub.Genre, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.genres {
+		if strings.EqualFold(g.Name, name) {
+			return nil, mangahub.Errorf(mangahub.CodeConflict, "genre exists")
+		}
+	}
+	g := &mangahub.Genre{ID: int64(len(s.genres) + 1), Name: name}
+	s.genres = append(s.genres, g)
+	c := *g
+	return &c, nil
+}
+
+func (s *mangaStore) lastFilter() (mangahub.MangaFilter, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.filters) == 0 {
+		return mangahub.MangaFilter{}, false
+	}
+	return s.filters[len(s.filters)-1], true
+}
+
+func (s *mangaStore) writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.puts + s.creates + len(s.updates)
+}
+
+func (s *mangaStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.manga)
+}

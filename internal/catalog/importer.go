@@ -1,0 +1,68 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mangahub/mangahub"
+)
+
+// Import validates every entry first and writes only when all pass, so a
+// typo in entry 900 does not leave 899 entries behind. Each entry is then
+// upserted by slug; the count is how many were written. Entries are
+// normalised in place and receive their IDs and timestamps.
+func (s *Service) Import(ctx context.Context, manga []*mangahub.Manga) (int, error) {
+	bySlug := make(map[string]int, len(manga))
+	for i, m := range manga {
+		if err := normalizeManga(m); err != nil {
+			return 0, atEntry(i, err)
+		}
+		if j, dup := bySlug[m.Slug]; dup {
+			return 0, mangahub.FieldError(fmt.Sprintf("[%d].slug", i), "%q is also the slug of entry %d", m.Slug, j)
+		}
+		bySlug[m.Slug] = i
+	}
+	for i, m := range manga {
+		if err := s.store.PutManga(ctx, m); err != nil {
+			return i, atEntry(i, storeError(err))
+		}
+	}
+	return len(manga), nil
+}
+
+// atEntry prefixes a client-safe error with the entry it is about.
+func atEntry(i int, err error) error {
+	e := *mangahub.AsError(err)
+	if e.Code == mangahub.CodeInternal {
+		// The message stays "internal error"; the cause, for the log,
+		// says where it happened.
+		e.Err = fmt.Errorf("entry %d: %w", i, e.Err)
+		return &e
+	}
+	prefix := fmt.Sprintf("[%d]", i)
+	if e.Field != "" {
+		e.Field = prefix + "." + e.Field
+		e.Message = prefix + "." + e.Message
+	} else {
+		e.Message = prefix + ": " + e.Message
+	}
+	return &e
+}
+
+// SeedIfEmpty imports the embedded sample catalog when the catalog has no
+// manga at all, and returns how many entries it wrote. Two instances seeding
+// at once do no harm: the import upserts by slug.
+func (s *Service) SeedIfEmpty(ctx context.Context) (int, error) {
+	_, total, err := s.store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 1})
+	if err != nil {
+		return 0, storeError(err)
+	}
+	if total > 0 {
+		return 0, nil
+	}
+	sample, err := Sample()
+	if err != nil {
+		return 0, mangahub.Internal(err)
+	}
+	return s.Import(ctx, sample)
+}

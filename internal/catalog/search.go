@@ -1,0 +1,153 @@
+package catalog
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mangahub/mangahub"
+)
+
+// Search bounds (CONTRACT.md §2 Catalog).
+const (
+	DefaultLimit   = 20
+	MaxLimit       = 100
+	MaxOffset      = 1_000_000
+	MaxQueryBytes  = 200
+	MaxQueryTerms  = 10
+	MaxQueryGenres = 10
+)
+
+// Query is a catalog search as a transport received it.
+type Query struct {
+	Q      string
+	Genres []string
+	Status string
+	Author string
+	Sort   string
+	Limit  int
+	Offset int
+}
+
+// Search lists the manga that match q, and how many match in all.
+func (s *Service) Search(ctx context.Context, q Query) (items []*mangahub.Manga, total int, err error) {
+	f, err := q.filter()
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.findManga(ctx, f)
+}
+
+// filter validates q and turns it into the normalised form stores expect.
+// Validation errors name the query parameter.
+func (q Query) filter() (mangahub.MangaFilter, error) {
+	var f mangahub.MangaFilter
+	if len(q.Q) > MaxQueryBytes {
+		return f, mangahub.FieldError("q", "must be at most %d bytes", MaxQueryBytes)
+	}
+	if terms := mangahub.SearchTerms(q.Q, MaxQueryTerms); len(terms) > 0 {
+		f.Terms = terms // nil otherwise: no term filter
+	}
+
+	if len(q.Genres) > MaxQueryGenres {
+		return f, mangahub.FieldError("genre", "may be given at most %d times", MaxQueryGenres)
+	}
+	genres, err := cleanGenres(q.Genres, "genre")
+	if err != nil {
+		return f, err
+	}
+	f.Genres = genres
+
+	if q.Status != "" {
+		st := mangahub.MangaStatus(q.Status)
+		if !st.Valid() {
+			return f, mangahub.FieldError("status", "must be one of ongoing, completed, hiatus, cancelled")
+		}
+		f.Status = st
+	}
+
+	if n := utf8.RuneCountInString(q.Author); n > MaxAuthorLen {
+		return f, mangahub.FieldError("author", "must be at most %d characters", MaxAuthorLen)
+	}
+	f.Author = mangahub.FoldSearch(q.Author)
+
+	switch sort := mangahub.MangaSort(q.Sort); {
+	case q.Sort == "" && len(f.Terms) > 0:
+		f.Sort = mangahub.SortRelevance
+	case q.Sort == "":
+		f.Sort = mangahub.SortTitle
+	case !sort.Valid():
+		return f, mangahub.FieldError("sort", "must be one of title, -updated_at, year, -year, relevance")
+	case sort == mangahub.SortRelevance && len(f.Terms) == 0:
+		// Without terms every entry is equally relevant; title order keeps
+		// pages stable and spares stores a special case.
+		f.Sort = mangahub.SortTitle
+	default:
+		f.Sort = sort
+	}
+
+	f.Limit, f.Offset, err = page(q.Limit, q.Offset)
+	return f, err
+}
+
+// page validates a limit and offset pair; a zero limit means the default.
+func page(limit, offset int) (int, int, error) {
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if limit < 1 || limit > MaxLimit {
+		return 0, 0, mangahub.FieldError("limit", "must be between 1 and %d", MaxLimit)
+	}
+	if offset < 0 || offset > MaxOffset {
+		return 0, 0, mangahub.FieldError("offset", "must be between 0 and %d", MaxOffset)
+	}
+	return limit, offset, nil
+}
+
+// findManga asks the store and never hands a nil slice to a transport, so an
+// empty page is [] in JSON, not null.
+func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	items, total, err := s.store.FindManga(ctx, f)
+	if err != nil {
+		return nil, 0, storeError(err)
+	}
+	if items == nil {
+		items = []*mangahub.Manga{}
+	}
+	return items, total, nil
+}
+
+// FindMangaByID returns one manga; CodeNotFound when there is none.
+func (s *Service) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
+	if id <= 0 {
+		return nil, errMangaNotFound
+	}
+	m, err := s.store.FindMangaByID(ctx, id)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return m, nil
+}
+
+// cleanGenres trims genre names, checks each, and drops case-insensitive
+// duplicates (keeping the first spelling). field names the input in errors.
+func cleanGenres(in []string, field string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, g := range in {
+		g = strings.TrimSpace(g)
+		if err := checkGenreName(g, field); err != nil {
+			return nil, err
+		}
+		key := strings.ToLower(g)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, g)
+	}
+	return out, nil
+}
