@@ -1,0 +1,367 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mangahub/mangahub"
+)
+
+// MangaStore persists the catalog: manga and their genres.
+type MangaStore struct{ db *DB }
+
+var _ mangahub.MangaStore = (*MangaStore)(nil)
+
+// NewMangaStore returns the catalog of db.
+func NewMangaStore(db *DB) *MangaStore { return &MangaStore{db: db} }
+
+const mangaColumns = `m.id, m.slug, m.title, m.author, m.status, m.total_chapters, m.year,
+	m.description, m.cover_url, m.created_at, m.updated_at`
+
+// FindMangaByID returns one manga with its genres.
+func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
+	var m *mangahub.Manga
+	err := s.db.readTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		m, err = findManga(ctx, tx, id, false)
+		return err
+	})
+	return m, err
+}
+
+// params numbers query parameters as they are added.
+type params []any
+
+func (p *params) add(v any) string {
+	*p = append(*p, v)
+	return "$" + strconv.Itoa(len(*p))
+}
+
+// FindManga returns one page of the manga matching f and how many match in
+// all. The count, the page and its genres come from one snapshot.
+func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	var args params
+	where := mangaWhere(f, &args)
+	nWhere := len(args) // the count query takes only these
+	order := mangaOrder(f, &args)
+	if order == "" {
+		return nil, 0, mangahub.Internal(errors.New("unknown manga sort " + strconv.Quote(string(f.Sort))))
+	}
+	var limit *int64 // NULL: no limit
+	if f.Limit > 0 {
+		l := int64(f.Limit)
+		limit = &l
+	}
+	offset := int64(max(f.Offset, 0))
+	pageSQL := `SELECT ` + mangaColumns + ` FROM manga m` + where +
+		` ORDER BY ` + order + ` LIMIT ` + args.add(limit) + ` OFFSET ` + args.add(offset)
+	var (
+		page  = []*mangahub.Manga{}
+		total int
+	)
+	err := s.db.readTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM manga m`+where, args[:nWhere]...).Scan(&total); err != nil {
+			return err
+		}
+		if int64(total) <= offset {
+			return nil
+		}
+		rows, err := tx.Query(ctx, pageSQL, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanManga(rows)
+			if err != nil {
+				return err
+			}
+			page = append(page, m)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return loadGenres(ctx, tx, page)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return page, total, nil
+}
+
+// mangaWhere builds the WHERE clause of f. Every term must be a substring of
+// the folded title and author: LIKE '%term%', which the trigram indexes
+// serve. Terms hold only letters and digits, but are escaped all the same so
+// that the pattern can never be anything else.
+func mangaWhere(f mangahub.MangaFilter, args *params) string {
+	var conds []string
+	for _, t := range foldTerms(f.Terms) {
+		conds = append(conds, `m.search_text LIKE `+args.add("%"+escapeLike(t)+"%"))
+	}
+	if a := mangahub.FoldSearch(f.Author); a != "" {
+		conds = append(conds, `m.author_key LIKE `+args.add("%"+escapeLike(a)+"%"))
+	}
+	if f.Status != "" {
+		conds = append(conds, `m.status = `+args.add(string(f.Status)))
+	}
+	if keys := genreKeys(f.Genres); len(keys) > 0 {
+		// A manga carries each genre at most once, so having as many of
+		// the wanted genres as were asked for means having them all.
+		conds = append(conds, `m.id IN (
+			SELECT mg.manga_id FROM manga_genres mg JOIN genres g ON g.id = mg.genre_id
+			WHERE g.name_key = ANY(`+args.add(keys)+`)
+			GROUP BY mg.manga_id HAVING count(*) = `+args.add(int64(len(keys)))+`)`)
+	}
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// mangaOrder builds the ORDER BY clause of f.Sort, "" for an unknown one;
+// every order ends with the id so that pages never overlap.
+func mangaOrder(f mangahub.MangaFilter, args *params) string {
+	switch f.Sort {
+	case mangahub.SortTitle, "":
+		return `m.title_key, m.id`
+	case mangahub.SortUpdatedAtDesc:
+		return `m.updated_at DESC, m.id`
+	case mangahub.SortYear:
+		return `m.year ASC NULLS LAST, m.id`
+	case mangahub.SortYearDesc:
+		return `m.year DESC NULLS LAST, m.id`
+	case mangahub.SortRelevance:
+		terms := foldTerms(f.Terms)
+		if len(terms) == 0 {
+			return `m.title_key, m.id`
+		}
+		// Rank 0: the title is the query; 1: it starts with it; 2: it
+		// holds every term; 3: the match came from the author.
+		q := strings.Join(terms, " ")
+		all := make([]string, len(terms))
+		for i, t := range terms {
+			all[i] = `strpos(m.title_key, ` + args.add(t) + `) > 0`
+		}
+		return `CASE WHEN m.title_key = ` + args.add(q) + ` THEN 0
+			WHEN starts_with(m.title_key, ` + args.add(q) + `) THEN 1
+			WHEN ` + strings.Join(all, " AND ") + ` THEN 2
+			ELSE 3 END, m.title_key, m.id`
+	}
+	return ""
+}
+
+// CreateManga inserts m with its genres and sets its ID, timestamps and
+// genres (their stored names, sorted).
+func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
+	var (
+		id               int64
+		created, updated time.Time
+		genres           []string
+	)
+	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		err := tx.QueryRow(ctx, `
+			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
+				cover_url, search_text, title_key, author_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			RETURNING id, created_at, updated_at`,
+			m.Slug, m.Title, m.Author, string(m.Status), m.TotalChapters, m.Year,
+			m.Description, m.CoverURL, search, titleKey, authorKey).Scan(&id, &created, &updated)
+		if violation(err, "manga_slug_key") {
+			return slugTaken()
+		}
+		if err != nil {
+			return err
+		}
+		genres, err = setGenres(ctx, tx, id, m.Genres)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
+	return nil
+}
+
+// UpdateManga applies upd and returns the new state. The row is locked
+// (FOR UPDATE) between reading and writing it back, so concurrent partial
+// updates of one manga do not undo each other.
+func (s *MangaStore) UpdateManga(ctx context.Context, id int64, upd mangahub.MangaUpdate) (*mangahub.Manga, error) {
+	var m *mangahub.Manga
+	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		cur, err := findManga(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		applyUpdate(cur, upd)
+		search, titleKey, authorKey := searchKeys(cur.Title, cur.Author)
+		err = tx.QueryRow(ctx, `
+			UPDATE manga SET slug = $1, title = $2, author = $3, status = $4, total_chapters = $5,
+				year = $6, description = $7, cover_url = $8, search_text = $9, title_key = $10,
+				author_key = $11, updated_at = now()
+			WHERE id = $12
+			RETURNING updated_at`,
+			cur.Slug, cur.Title, cur.Author, string(cur.Status), cur.TotalChapters, cur.Year,
+			cur.Description, cur.CoverURL, search, titleKey, authorKey, id).Scan(&cur.UpdatedAt)
+		if violation(err, "manga_slug_key") {
+			return slugTaken()
+		}
+		if err != nil {
+			return err
+		}
+		cur.UpdatedAt = cur.UpdatedAt.UTC()
+		if upd.Genres != nil {
+			if cur.Genres, err = replaceGenres(ctx, tx, id, *upd.Genres); err != nil {
+				return err
+			}
+		}
+		m = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DeleteManga removes the manga; foreign keys remove its genre links and
+// every progress record that refers to it.
+func (s *MangaStore) DeleteManga(ctx context.Context, id int64) error {
+	return s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM manga WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("manga")
+		}
+		return nil
+	})
+}
+
+// PutManga inserts m, or updates every field and the genres of the manga
+// with m's slug, and sets m's ID, timestamps and genres.
+func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
+	var (
+		id               int64
+		created, updated time.Time
+		genres           []string
+	)
+	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		err := tx.QueryRow(ctx, `
+			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
+				cover_url, search_text, title_key, author_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (slug) DO UPDATE SET
+				title = excluded.title, author = excluded.author, status = excluded.status,
+				total_chapters = excluded.total_chapters, year = excluded.year,
+				description = excluded.description, cover_url = excluded.cover_url,
+				search_text = excluded.search_text, title_key = excluded.title_key,
+				author_key = excluded.author_key, updated_at = now()
+			RETURNING id, created_at, updated_at`,
+			m.Slug, m.Title, m.Author, string(m.Status), m.TotalChapters, m.Year,
+			m.Description, m.CoverURL, search, titleKey, authorKey).Scan(&id, &created, &updated)
+		if err != nil {
+			return err
+		}
+		genres, err = replaceGenres(ctx, tx, id, m.Genres)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
+	return nil
+}
+
+func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*mangahub.Manga, error) {
+	sql := `SELECT ` + mangaColumns + ` FROM manga m WHERE m.id = $1`
+	if forUpdate {
+		sql += ` FOR UPDATE`
+	}
+	m, err := scanManga(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := loadGenres(ctx, q, []*mangahub.Manga{m}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func scanManga(row pgx.Row) (*mangahub.Manga, error) {
+	var (
+		m      mangahub.Manga
+		status string
+	)
+	err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.Author, &status, &m.TotalChapters, &m.Year,
+		&m.Description, &m.CoverURL, &m.CreatedAt, &m.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	m.Status = mangahub.MangaStatus(status)
+	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	m.Genres = []string{}
+	return &m, nil
+}
+
+// applyUpdate sets the fields upd sets; genres are the caller's business.
+func applyUpdate(m *mangahub.Manga, upd mangahub.MangaUpdate) {
+	if upd.Slug != nil {
+		m.Slug = *upd.Slug
+	}
+	if upd.Title != nil {
+		m.Title = *upd.Title
+	}
+	if upd.Author != nil {
+		m.Author = *upd.Author
+	}
+	if upd.Status != nil {
+		m.Status = *upd.Status
+	}
+	if upd.TotalChapters != nil {
+		m.TotalChapters = upd.TotalChapters.Value
+	}
+	if upd.Year != nil {
+		m.Year = upd.Year.Value
+	}
+	if upd.Description != nil {
+		m.Description = *upd.Description
+	}
+	if upd.CoverURL != nil {
+		m.CoverURL = *upd.CoverURL
+	}
+}
+
+// searchKeys are the derived columns search and sorting compare.
+func searchKeys(title, author string) (searchText, titleKey, authorKey string) {
+	return mangahub.FoldSearch(title + " " + author), mangahub.FoldSearch(title), mangahub.FoldSearch(author)
+}
+
+// foldTerms folds the terms once more (a no-op for what the catalog service
+// sends) and drops empty ones.
+func foldTerms(terms []string) []string {
+	out := make([]string, 0, len(terms))
+	for _, t := range terms {
+		if t = mangahub.FoldSearch(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// escapeLike escapes LIKE's metacharacters for the default escape, '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func slugTaken() error { return mangahub.Errorf(mangahub.CodeConflict, "slug is already taken") }

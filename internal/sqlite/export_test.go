@@ -1,0 +1,40 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+)
+
+// HoldWriteLock starts a write transaction and keeps it open, holding the
+// only write connection, until release is closed.
+func HoldWriteLock(tb testing.TB, db *DB) (release chan<- struct{}, held <-chan struct{}) {
+	rel, h, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.writeTx(context.Background(), func(tx *sql.Tx) error {
+			if _, err := tx.Exec(`UPDATE manga SET description = description`); err != nil {
+				return err
+			}
+			close(h)
+			<-rel
+			return nil
+		})
+	}()
+	tb.Cleanup(func() {
+		if err := <-done; err != nil {
+			tb.Errorf("held write transaction: %v", err)
+		}
+	})
+	return rel, h
+}
+
+// Pragma reads one pragma from the write pool and one from the read pool.
+func Pragma(ctx context.Context, db *DB, name string) (write, read string, err error) {
+	if err := db.write.QueryRowContext(ctx, "PRAGMA "+name).Scan(&write); err != nil {
+		return "", "", err
+	}
+	if err := db.read.QueryRowContext(ctx, "PRAGMA "+name).Scan(&read); err != nil {
+		return "", "", err
+	}
+	return write, read, nil
+}

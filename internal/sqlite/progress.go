@@ -1,0 +1,178 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/mangahub/mangahub"
+)
+
+// ProgressStore persists reading progress in user_progress.
+type ProgressStore struct{ db *DB }
+
+var _ mangahub.ProgressStore = (*ProgressStore)(nil)
+
+// NewProgressStore returns the progress records of db.
+func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
+
+const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version`
+
+// FindProgress returns one user's record for one manga.
+func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
+	p, err := scanProgress(s.db.read.QueryRowContext(ctx,
+		`SELECT `+progressColumns+` FROM user_progress WHERE user_id = ? AND manga_id = ?`, userID, mangaID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("progress")
+	}
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return p, nil
+}
+
+// FindProgresses returns one page of a user's records, most recently updated
+// first, and how many there are in all. A Limit of zero or less means all.
+func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
+	where, args := ` WHERE user_id = ?`, []any{f.UserID}
+	if f.Status != "" {
+		where += ` AND status = ?`
+		args = append(args, string(f.Status))
+	}
+	limit := int64(-1)
+	if f.Limit > 0 {
+		limit = int64(f.Limit)
+	}
+	offset := max(f.Offset, 0)
+	var (
+		page  = []*mangahub.Progress{}
+		total int
+	)
+	err := s.db.readTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_progress`+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		if total <= offset {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+progressColumns+` FROM user_progress`+where+`
+			ORDER BY updated_at DESC, manga_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanProgress(rows)
+			if err != nil {
+				return err
+			}
+			page = append(page, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return page, total, nil
+}
+
+// PutProgress is a compare-and-set by version: version 1 inserts only when
+// there is no record, version N updates only the record at version N-1.
+// Either way one statement decides, inside the write transaction.
+func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) error {
+	if p.Version < 1 {
+		return mangahub.Internal(fmt.Errorf("progress version %d is below 1", p.Version))
+	}
+	return s.db.writeTx(ctx, func(tx *sql.Tx) error {
+		var (
+			res sql.Result
+			err error
+		)
+		if p.Version == 1 {
+			res, err = tx.ExecContext(ctx, `
+				INSERT INTO user_progress (`+progressColumns+`)
+				VALUES (?, ?, ?, ?, ?, ?, 1)
+				ON CONFLICT (user_id, manga_id) DO NOTHING`,
+				p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
+		} else {
+			res, err = tx.ExecContext(ctx, `
+				UPDATE user_progress
+				SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
+				WHERE user_id = ? AND manga_id = ? AND version = ?`,
+				p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
+				p.UserID, p.MangaID, p.Version-1)
+		}
+		if foreignKeyViolation(err) {
+			if perr := missingParent(ctx, tx, p.UserID, p.MangaID); perr != nil {
+				return perr
+			}
+		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// No record at version N-1 may also mean the manga is gone.
+			if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
+				return err
+			}
+			return mangahub.ErrVersionMismatch
+		}
+		return nil
+	})
+}
+
+// DeleteProgress removes one record.
+func (s *ProgressStore) DeleteProgress(ctx context.Context, userID string, mangaID int64) error {
+	return s.db.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`DELETE FROM user_progress WHERE user_id = ? AND manga_id = ?`, userID, mangaID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return notFound("progress")
+		}
+		return nil
+	})
+}
+
+// missingParent tells which side of a progress record does not exist, the
+// manga first; nil when both do.
+func missingParent(ctx context.Context, q querier, userID string, mangaID int64) error {
+	var manga, user bool
+	err := q.QueryRowContext(ctx, `
+		SELECT EXISTS (SELECT 1 FROM manga WHERE id = ?), EXISTS (SELECT 1 FROM users WHERE id = ?)`,
+		mangaID, userID).Scan(&manga, &user)
+	switch {
+	case err != nil:
+		return err
+	case !manga:
+		return mangahub.Errorf(mangahub.CodeMangaNotFound, "manga not found")
+	case !user:
+		return notFound("user")
+	}
+	return nil
+}
+
+func scanProgress(row scanner) (*mangahub.Progress, error) {
+	var (
+		p             mangahub.Progress
+		status        string
+		read, updated int64
+	)
+	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &read, &updated, &p.Version); err != nil {
+		return nil, err
+	}
+	p.Status = mangahub.ReadingStatus(status)
+	p.LastReadAt, p.UpdatedAt = fromMicros(read), fromMicros(updated)
+	return &p, nil
+}

@@ -1,0 +1,179 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/sqlite"
+	"github.com/mangahub/mangahub/internal/storetest"
+)
+
+// open returns a migrated database in a fresh file, closed at cleanup.
+func open(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "mangahub.db"))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	if err := db.Migrate(tb.Context()); err != nil {
+		tb.Fatalf("Migrate: %v", err)
+	}
+	return db
+}
+
+func stores(db *sqlite.DB) storetest.Stores {
+	return storetest.Stores{
+		Users:    sqlite.NewUserStore(db),
+		Tokens:   sqlite.NewRefreshTokenStore(db),
+		Manga:    sqlite.NewMangaStore(db),
+		Progress: sqlite.NewProgressStore(db),
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Stores { return stores(open(t)) })
+}
+
+func TestMemory(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), ":memory:")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	s := stores(db)
+	m := &mangahub.Manga{Slug: "a", Title: "A", Author: "B", Status: mangahub.MangaOngoing}
+	if err := s.Manga.CreateManga(t.Context(), m); err != nil {
+		t.Fatalf("CreateManga: %v", err)
+	}
+	// Reads must see the writes: one connection serves both.
+	if _, err := s.Manga.FindMangaByID(t.Context(), m.ID); err != nil {
+		t.Fatalf("FindMangaByID: %v", err)
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	for i := range 3 {
+		db, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate #%d: %v", i+1, err)
+		}
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate #%d again: %v", i+1, err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+}
+
+// TestMigrateConcurrently opens one file from several handles, as several
+// processes would, and migrates from all at once.
+func TestMigrateConcurrently(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	const n = 4
+	var (
+		wg   sync.WaitGroup
+		errs = make([]error, n)
+	)
+	for i := range n {
+		db, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer db.Close()
+		wg.Go(func() { errs[i] = db.Migrate(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate #%d: %v", i, err)
+		}
+	}
+}
+
+func TestOpenInvalidPath(t *testing.T) {
+	for _, path := range []string{"", "a?b", filepath.Join(t.TempDir(), "missing", "dir", "x.db")} {
+		if db, err := sqlite.Open(t.Context(), path); err == nil {
+			db.Close()
+			t.Errorf("Open(%q) = nil error", path)
+		}
+	}
+}
+
+func TestPingAndClosed(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := db.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := db.Ping(ctx); !mangahub.IsCode(err, mangahub.CodeUnavailable) {
+		t.Errorf("Ping(cancelled) = %v, want unavailable", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := db.Ping(t.Context()); err == nil {
+		t.Error("Ping after Close = nil")
+	}
+}
+
+// TestReadsDuringWrite checks the split pools: a search completes while a
+// write transaction is held open on the single write connection.
+func TestReadsDuringWrite(t *testing.T) {
+	db := open(t)
+	s := stores(db)
+	m := &mangahub.Manga{Slug: "a", Title: "Alpha", Author: "B", Status: mangahub.MangaOngoing}
+	if err := s.Manga.CreateManga(t.Context(), m); err != nil {
+		t.Fatalf("CreateManga: %v", err)
+	}
+	release, held := sqlite.HoldWriteLock(t, db)
+	<-held
+	_, total, err := s.Manga.FindManga(t.Context(), mangahub.MangaFilter{Terms: []string{"alpha"}, Sort: mangahub.SortTitle, Limit: 5})
+	close(release)
+	if err != nil || total != 1 {
+		t.Fatalf("FindManga during a write: total %d, err %v", total, err)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	db := open(t)
+	tests := []struct{ name, write, read string }{
+		{"journal_mode", "wal", "wal"},
+		{"foreign_keys", "1", "1"},
+		{"synchronous", "1", ""}, // NORMAL; readers never commit
+		{"query_only", "0", "1"},
+		{"busy_timeout", "5000", "5000"},
+	}
+	for _, tt := range tests {
+		w, r, err := sqlite.Pragma(t.Context(), db, tt.name)
+		if err != nil {
+			t.Fatalf("PRAGMA %s: %v", tt.name, err)
+		}
+		if w != tt.write || (tt.read != "" && r != tt.read) {
+			t.Errorf("PRAGMA %s: write pool %q, read pool %q; want %q, %q", tt.name, w, r, tt.write, tt.read)
+		}
+	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	storetest.BenchSearch(b, sqlite.NewMangaStore(open(b)), 3000)
+}

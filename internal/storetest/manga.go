@@ -1,0 +1,276 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+func onePiece() *mangahub.Manga {
+	return &mangahub.Manga{
+		Slug:          "one-piece",
+		Title:         "One Piece",
+		Author:        "Eiichiro Oda",
+		Status:        mangahub.MangaOngoing,
+		TotalChapters: ptr(1100),
+		Year:          ptr(1997),
+		Description:   "Pirates, a rubber boy and the sea.",
+		CoverURL:      "https://example.com/covers/one-piece.jpg",
+		Genres:        []string{"Comedy", "Action", "action"},
+	}
+}
+
+func testManga(t *testing.T, open func(*testing.T) Stores) {
+	t.Run("CreateAndFind", func(t *testing.T) {
+		s := open(t)
+		m := onePiece()
+		before := time.Now()
+		mustCreateManga(t, s, m)
+		after := time.Now()
+		if m.ID <= 0 {
+			t.Errorf("ID = %d, want > 0", m.ID)
+		}
+		serverTime(t, "CreatedAt", m.CreatedAt, before, after)
+		if m.UpdatedAt != m.CreatedAt {
+			t.Errorf("UpdatedAt %v != CreatedAt %v on create", m.UpdatedAt, m.CreatedAt)
+		}
+		// Duplicate genres collapse case-insensitively, the first spelling
+		// wins, and the list comes back sorted.
+		equal(t, "genres after CreateManga", m.Genres, []string{"Action", "Comedy"})
+		equal(t, "FindMangaByID", mustFindManga(t, s, m.ID), m)
+	})
+
+	t.Run("NullsAndNoGenres", func(t *testing.T) {
+		s := open(t)
+		m := mangaN(1)
+		m.Genres = nil
+		mustCreateManga(t, s, m)
+		got := mustFindManga(t, s, m.ID)
+		if got.TotalChapters != nil || got.Year != nil {
+			t.Errorf("TotalChapters %v, Year %v; want both nil", got.TotalChapters, got.Year)
+		}
+		// Never null, so that JSON says [].
+		equal(t, "genres", got.Genres, []string{})
+		equal(t, "genres set by CreateManga", m.Genres, []string{})
+	})
+
+	t.Run("IDsAscend", func(t *testing.T) {
+		s := open(t)
+		a := mustCreateManga(t, s, mangaN(1))
+		if err := s.Manga.DeleteManga(t.Context(), a.ID); err != nil {
+			t.Fatalf("DeleteManga: %v", err)
+		}
+		b := mustCreateManga(t, s, mangaN(2))
+		if b.ID <= a.ID {
+			t.Errorf("ID after a delete = %d, want > %d (IDs are never reused)", b.ID, a.ID)
+		}
+	})
+
+	t.Run("SlugTaken", func(t *testing.T) {
+		s := open(t)
+		mustCreateManga(t, s, onePiece())
+		dup := mangaN(2)
+		dup.Slug = "one-piece"
+		dup.Genres = []string{"Horror"}
+		wantCode(t, "CreateManga(taken slug)", s.Manga.CreateManga(t.Context(), dup), mangahub.CodeConflict)
+		// The failed create is rolled back whole: no "Horror" genre.
+		genres, err := s.Manga.FindGenres(t.Context())
+		if err != nil {
+			t.Fatalf("FindGenres: %v", err)
+		}
+		for _, g := range genres {
+			if g.Name == "Horror" {
+				t.Errorf("genre %q of the failed create exists", g.Name)
+			}
+		}
+	})
+
+	t.Run("GenresReused", func(t *testing.T) {
+		s := open(t)
+		a := mangaN(1)
+		a.Genres = []string{"Action"}
+		mustCreateManga(t, s, a)
+		b := mangaN(2)
+		b.Genres = []string{"drama", "ACTION"}
+		mustCreateManga(t, s, b)
+		equal(t, "genres of b", b.Genres, []string{"Action", "drama"})
+		equal(t, "FindMangaByID(b).Genres", mustFindManga(t, s, b.ID).Genres, []string{"Action", "drama"})
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := open(t)
+		m := mustCreateManga(t, s, mangaN(1))
+		ctx := t.Context()
+		missing := m.ID + 1000
+		_, err := s.Manga.FindMangaByID(ctx, missing)
+		wantCode(t, "FindMangaByID", err, mangahub.CodeNotFound)
+		_, err = s.Manga.UpdateManga(ctx, missing, mangahub.MangaUpdate{Title: ptr("x")})
+		wantCode(t, "UpdateManga", err, mangahub.CodeNotFound)
+		wantCode(t, "DeleteManga", s.Manga.DeleteManga(ctx, missing), mangahub.CodeNotFound)
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		tests := []struct {
+			name  string
+			upd   mangahub.MangaUpdate
+			apply func(m *mangahub.Manga)
+		}{
+			{"nothing", mangahub.MangaUpdate{}, func(*mangahub.Manga) {}},
+			{"title only", mangahub.MangaUpdate{Title: ptr("One Piece (Colour)")},
+				func(m *mangahub.Manga) { m.Title = "One Piece (Colour)" }},
+			{"null total and year", mangahub.MangaUpdate{TotalChapters: &mangahub.OptionalInt{}, Year: &mangahub.OptionalInt{}},
+				func(m *mangahub.Manga) { m.TotalChapters, m.Year = nil, nil }},
+			{"set total", mangahub.MangaUpdate{TotalChapters: &mangahub.OptionalInt{Value: ptr(1200)}},
+				func(m *mangahub.Manga) { m.TotalChapters = ptr(1200) }},
+			{"replace genres", mangahub.MangaUpdate{Genres: &[]string{"Drama", "adventure"}},
+				func(m *mangahub.Manga) { m.Genres = []string{"adventure", "Drama"} }},
+			{"reuse an existing genre in another case", mangahub.MangaUpdate{Genres: &[]string{"COMEDY"}},
+				func(m *mangahub.Manga) { m.Genres = []string{"Comedy"} }},
+			{"clear genres", mangahub.MangaUpdate{Genres: &[]string{}},
+				func(m *mangahub.Manga) { m.Genres = []string{} }},
+			{"every field", mangahub.MangaUpdate{
+				Slug:          ptr("op"),
+				Title:         ptr("ワンピース"),
+				Author:        ptr("Oda Eiichirō"),
+				Status:        ptr(mangahub.MangaHiatus),
+				TotalChapters: &mangahub.OptionalInt{Value: ptr(5)},
+				Year:          &mangahub.OptionalInt{Value: ptr(1999)},
+				Description:   ptr(""),
+				CoverURL:      ptr(""),
+			}, func(m *mangahub.Manga) {
+				m.Slug, m.Title, m.Author, m.Status = "op", "ワンピース", "Oda Eiichirō", mangahub.MangaHiatus
+				m.TotalChapters, m.Year, m.Description, m.CoverURL = ptr(5), ptr(1999), "", ""
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				s := open(t)
+				orig := mustCreateManga(t, s, onePiece())
+				want := clone(orig)
+				tt.apply(want)
+				got, err := s.Manga.UpdateManga(t.Context(), orig.ID, tt.upd)
+				if err != nil {
+					t.Fatalf("UpdateManga: %v", err)
+				}
+				if !got.UpdatedAt.After(orig.UpdatedAt) {
+					t.Errorf("UpdatedAt %v, want after %v", got.UpdatedAt, orig.UpdatedAt)
+				}
+				serverTime(t, "UpdatedAt", got.UpdatedAt, orig.UpdatedAt, time.Now())
+				want.UpdatedAt = got.UpdatedAt
+				equal(t, "UpdateManga", got, want)
+				equal(t, "FindMangaByID", mustFindManga(t, s, orig.ID), want)
+			})
+		}
+	})
+
+	t.Run("UpdateSearchKeys", func(t *testing.T) {
+		s := open(t)
+		m := mustCreateManga(t, s, onePiece())
+		if _, err := s.Manga.UpdateManga(t.Context(), m.ID, mangahub.MangaUpdate{
+			Title: ptr("Pokémon Special"), Author: ptr("Kusaka Hidenori"),
+		}); err != nil {
+			t.Fatalf("UpdateManga: %v", err)
+		}
+		for _, tt := range []struct {
+			f    mangahub.MangaFilter
+			want int
+		}{
+			{mangahub.MangaFilter{Terms: []string{"pokemon", "special"}}, 1},
+			{mangahub.MangaFilter{Terms: []string{"piece"}}, 0},
+			{mangahub.MangaFilter{Author: "kusaka"}, 1},
+			{mangahub.MangaFilter{Author: "oda"}, 0},
+		} {
+			tt.f.Sort, tt.f.Limit = mangahub.SortTitle, 10
+			_, total, err := s.Manga.FindManga(t.Context(), tt.f)
+			if err != nil || total != tt.want {
+				t.Errorf("FindManga(%+v) after update: total %d, err %v; want %d", tt.f, total, err, tt.want)
+			}
+		}
+	})
+
+	t.Run("UpdateSlugTaken", func(t *testing.T) {
+		s := open(t)
+		a := mustCreateManga(t, s, onePiece())
+		b := mustCreateManga(t, s, mangaN(2))
+		_, err := s.Manga.UpdateManga(t.Context(), b.ID, mangahub.MangaUpdate{
+			Slug: ptr(a.Slug), Title: ptr("changed"), Genres: &[]string{"Changed"},
+		})
+		wantCode(t, "UpdateManga(taken slug)", err, mangahub.CodeConflict)
+		equal(t, "b after the failed update", mustFindManga(t, s, b.ID), b)
+	})
+
+	t.Run("DeleteCascades", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		u := mustCreateUser(t, s, userN(1))
+		m := mustCreateManga(t, s, onePiece())
+		other := mustCreateManga(t, s, mangaN(2))
+		for _, id := range []int64{m.ID, other.ID} {
+			p := &mangahub.Progress{UserID: u.ID, MangaID: id, Chapter: 3, Status: mangahub.StatusReading,
+				LastReadAt: time.Unix(1700000000, 0).UTC(), UpdatedAt: time.Unix(1700000000, 0).UTC(), Version: 1}
+			if err := s.Progress.PutProgress(ctx, p); err != nil {
+				t.Fatalf("PutProgress: %v", err)
+			}
+		}
+		if err := s.Manga.DeleteManga(ctx, m.ID); err != nil {
+			t.Fatalf("DeleteManga: %v", err)
+		}
+		_, err := s.Manga.FindMangaByID(ctx, m.ID)
+		wantCode(t, "FindMangaByID after delete", err, mangahub.CodeNotFound)
+		_, err = s.Progress.FindProgress(ctx, u.ID, m.ID)
+		wantCode(t, "FindProgress of the deleted manga", err, mangahub.CodeNotFound)
+		if _, err := s.Progress.FindProgress(ctx, u.ID, other.ID); err != nil {
+			t.Errorf("FindProgress of the other manga: %v", err)
+		}
+		wantCode(t, "DeleteManga twice", s.Manga.DeleteManga(ctx, m.ID), mangahub.CodeNotFound)
+		// The genres stay, now unused.
+		genres, err := s.Manga.FindGenres(ctx)
+		if err != nil {
+			t.Fatalf("FindGenres: %v", err)
+		}
+		for _, g := range genres {
+			if g.MangaCount != 0 {
+				t.Errorf("genre %s: manga_count %d after delete, want 0", g.Name, g.MangaCount)
+			}
+		}
+		if len(genres) != 2 {
+			t.Errorf("%d genres after delete, want 2", len(genres))
+		}
+	})
+
+	t.Run("Put", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		first := onePiece()
+		first.ID = 12345 // ignored: PutManga goes by slug
+		before := time.Now()
+		if err := s.Manga.PutManga(ctx, first); err != nil {
+			t.Fatalf("PutManga (insert): %v", err)
+		}
+		serverTime(t, "CreatedAt", first.CreatedAt, before, time.Now())
+		if first.UpdatedAt != first.CreatedAt || first.ID == 12345 || first.ID <= 0 {
+			t.Errorf("after insert: ID %d, CreatedAt %v, UpdatedAt %v", first.ID, first.CreatedAt, first.UpdatedAt)
+		}
+		equal(t, "FindMangaByID after insert", mustFindManga(t, s, first.ID), first)
+
+		second := &mangahub.Manga{
+			Slug: "one-piece", Title: "ONE PIECE", Author: "Oda", Status: mangahub.MangaCompleted,
+			Description: "New text.", Genres: []string{"Shōnen"},
+		}
+		if err := s.Manga.PutManga(ctx, second); err != nil {
+			t.Fatalf("PutManga (update): %v", err)
+		}
+		if second.ID != first.ID || second.CreatedAt != first.CreatedAt || !second.UpdatedAt.After(first.UpdatedAt) {
+			t.Errorf("after update: ID %d, CreatedAt %v, UpdatedAt %v; want ID %d, CreatedAt %v, a later UpdatedAt",
+				second.ID, second.CreatedAt, second.UpdatedAt, first.ID, first.CreatedAt)
+		}
+		equal(t, "genres after update", second.Genres, []string{"Shōnen"})
+		equal(t, "FindMangaByID after update", mustFindManga(t, s, first.ID), second)
+
+		_, total, err := s.Manga.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 10})
+		if err != nil || total != 1 {
+			t.Errorf("FindManga: total %d, err %v; want one manga", total, err)
+		}
+	})
+}

@@ -1,0 +1,147 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+func testRefreshTokens(t *testing.T, open func(*testing.T) Stores) {
+	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
+	// setup returns stores with one user holding token "h1", valid for an hour.
+	setup := func(t *testing.T) (Stores, *mangahub.User) {
+		t.Helper()
+		s := open(t)
+		u := mustCreateUser(t, s, userN(1))
+		tok := &mangahub.RefreshToken{Hash: "h1", UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := s.Tokens.CreateRefreshToken(t.Context(), tok); err != nil {
+			t.Fatalf("CreateRefreshToken: %v", err)
+		}
+		return s, u
+	}
+	next := func(hash string) *mangahub.RefreshToken {
+		return &mangahub.RefreshToken{Hash: hash, CreatedAt: t0.Add(time.Minute), ExpiresAt: t0.Add(2 * time.Hour)}
+	}
+
+	t.Run("RotateOnce", func(t *testing.T) {
+		s, u := setup(t)
+		ctx := t.Context()
+		n := next("h2")
+		uid, err := s.Tokens.RotateRefreshToken(ctx, "h1", n, t0.Add(time.Minute))
+		if err != nil {
+			t.Fatalf("RotateRefreshToken: %v", err)
+		}
+		if uid != u.ID || n.UserID != u.ID {
+			t.Errorf("rotation returned user %q and set next.UserID %q, want %q", uid, n.UserID, u.ID)
+		}
+		_, err = s.Tokens.RotateRefreshToken(ctx, "h1", next("h3"), t0.Add(time.Minute))
+		wantCode(t, "second rotation of h1", err, mangahub.CodeInvalidToken)
+		uid, err = s.Tokens.RotateRefreshToken(ctx, "h2", next("h4"), t0.Add(2*time.Minute))
+		if err != nil || uid != u.ID {
+			t.Errorf("rotating the new token h2: user %q, err %v; want %q", uid, err, u.ID)
+		}
+		// h3 was never stored: its rotation failed.
+		_, err = s.Tokens.RotateRefreshToken(ctx, "h3", next("h5"), t0.Add(2*time.Minute))
+		wantCode(t, "rotating the token of a failed rotation", err, mangahub.CodeInvalidToken)
+	})
+
+	t.Run("Expired", func(t *testing.T) {
+		tests := []struct {
+			name string
+			at   time.Time
+			ok   bool
+		}{
+			{"a microsecond before expiry", t0.Add(time.Hour - time.Microsecond), true},
+			{"at expiry", t0.Add(time.Hour), false},
+			{"after expiry", t0.Add(time.Hour + time.Second), false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				s, _ := setup(t)
+				_, err := s.Tokens.RotateRefreshToken(t.Context(), "h1", next("h2"), tt.at)
+				if tt.ok && err != nil {
+					t.Fatalf("RotateRefreshToken: %v", err)
+				}
+				if !tt.ok {
+					wantCode(t, "RotateRefreshToken", err, mangahub.CodeInvalidToken)
+					// An expired token is used up by the attempt.
+					_, err = s.Tokens.RotateRefreshToken(t.Context(), "h1", next("h3"), t0)
+					wantCode(t, "RotateRefreshToken after the expired attempt", err, mangahub.CodeInvalidToken)
+				}
+			})
+		}
+	})
+
+	t.Run("Unknown", func(t *testing.T) {
+		s, _ := setup(t)
+		_, err := s.Tokens.RotateRefreshToken(t.Context(), "nope", next("h2"), t0)
+		wantCode(t, "RotateRefreshToken(unknown)", err, mangahub.CodeInvalidToken)
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		s, _ := setup(t)
+		ctx := t.Context()
+		if err := s.Tokens.DeleteRefreshToken(ctx, "h1"); err != nil {
+			t.Fatalf("DeleteRefreshToken: %v", err)
+		}
+		_, err := s.Tokens.RotateRefreshToken(ctx, "h1", next("h2"), t0)
+		wantCode(t, "RotateRefreshToken after delete", err, mangahub.CodeInvalidToken)
+		if err := s.Tokens.DeleteRefreshToken(ctx, "nope"); err != nil {
+			t.Errorf("DeleteRefreshToken(unknown) = %v, want nil", err)
+		}
+	})
+
+	t.Run("UnknownUser", func(t *testing.T) {
+		s := open(t)
+		err := s.Tokens.CreateRefreshToken(t.Context(), &mangahub.RefreshToken{
+			Hash: "h1", UserID: userN(9).ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour),
+		})
+		wantCode(t, "CreateRefreshToken(unknown user)", err, mangahub.CodeNotFound)
+	})
+
+	t.Run("ConcurrentRotate", func(t *testing.T) {
+		s, u := setup(t)
+		const n = 8
+		var (
+			wg    sync.WaitGroup
+			start = make(chan struct{})
+			errs  = make([]error, n)
+		)
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.Tokens.RotateRefreshToken(t.Context(), "h1", next(fmt.Sprintf("next%d", i)), t0)
+			})
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Errorf("rotations %d and %d both succeeded", winner, i)
+			case err == nil:
+				winner = i
+			default:
+				wantCode(t, fmt.Sprintf("rotation %d", i), err, mangahub.CodeInvalidToken)
+			}
+		}
+		if winner < 0 {
+			t.Fatal("no rotation succeeded")
+		}
+		// Only the winner's next token exists.
+		for i := range n {
+			uid, err := s.Tokens.RotateRefreshToken(t.Context(), fmt.Sprintf("next%d", i), next(fmt.Sprintf("after%d", i)), t0)
+			if i == winner && (err != nil || uid != u.ID) {
+				t.Errorf("the winner's next token: user %q, err %v", uid, err)
+			}
+			if i != winner {
+				wantCode(t, fmt.Sprintf("loser %d's next token", i), err, mangahub.CodeInvalidToken)
+			}
+		}
+	})
+}
