@@ -1,0 +1,196 @@
+package httpapi
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/auth"
+	"github.com/mangahub/mangahub/internal/ratelimit"
+)
+
+type registerInput struct {
+	Body struct {
+		Username string `json:"username" minLength:"3" maxLength:"32" pattern:"^[A-Za-z0-9_.-]+$" patternDescription:"letters, digits, '_', '.' and '-'" doc:"3–32 characters of A–Z, a–z, 0–9, '_', '.', '-'."`
+		Email    string `json:"email" maxLength:"254" doc:"A unique email address."`
+		Password string `json:"password" doc:"8–72 bytes."`
+	}
+}
+
+type userCreated struct {
+	UserID    string    `json:"user_id" format:"uuid"`
+	Username  string    `json:"username"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type registerOutput struct{ Body userCreated }
+
+func (s *server) handleAuthRegister(ctx context.Context, in *registerInput) (*registerOutput, error) {
+	if err := s.limits.allowAddr(stateFrom(ctx).remote); err != nil {
+		return nil, err
+	}
+	u, err := s.auth.Register(ctx, in.Body.Username, in.Body.Email, in.Body.Password)
+	if err != nil {
+		return nil, err
+	}
+	return &registerOutput{Body: userCreated{UserID: u.ID, Username: u.Username, Email: u.Email, CreatedAt: u.CreatedAt}}, nil
+}
+
+type loginInput struct {
+	Body struct {
+		Username string `json:"username" maxLength:"254" doc:"Username or email address."`
+		Password string `json:"password"`
+	}
+}
+
+type loginSession struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type" enum:"Bearer"`
+	ExpiresIn    int64  `json:"expires_in" doc:"Lifetime of the access token in seconds."`
+	UserID       string `json:"user_id" format:"uuid"`
+	Username     string `json:"username"`
+}
+
+type loginOutput struct{ Body loginSession }
+
+func (s *server) handleAuthLogin(ctx context.Context, in *loginInput) (*loginOutput, error) {
+	login := in.Body.Username
+	if err := s.limits.allowAddr(stateFrom(ctx).remote); err != nil {
+		return nil, err
+	}
+	if err := s.limits.peekLogin(login); err != nil {
+		return nil, err
+	}
+	sess, err := s.auth.Login(ctx, login, in.Body.Password)
+	if mangahub.IsCode(err, mangahub.CodeInvalidCredentials) {
+		s.limits.failLogin(login)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := tokensOf(sess)
+	return &loginOutput{Body: loginSession{
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, ExpiresIn: t.ExpiresIn,
+		UserID: sess.User.ID, Username: sess.User.Username,
+	}}, nil
+}
+
+type refreshInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" maxLength:"1024"`
+	}
+}
+
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type" enum:"Bearer"`
+	ExpiresIn    int64  `json:"expires_in" doc:"Lifetime of the access token in seconds."`
+}
+
+func tokensOf(sess *auth.Session) tokens {
+	return tokens{
+		AccessToken:  sess.AccessToken,
+		RefreshToken: sess.RefreshToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(sess.ExpiresIn / time.Second),
+	}
+}
+
+type refreshOutput struct{ Body tokens }
+
+func (s *server) handleAuthRefresh(ctx context.Context, in *refreshInput) (*refreshOutput, error) {
+	sess, err := s.auth.Refresh(ctx, in.Body.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return &refreshOutput{Body: tokensOf(sess)}, nil
+}
+
+type logoutInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" maxLength:"1024"`
+	}
+}
+
+func (s *server) handleAuthLogout(ctx context.Context, in *logoutInput) (*struct{}, error) {
+	if err := s.auth.Logout(ctx, in.Body.RefreshToken); err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
+type me struct {
+	UserID    string        `json:"user_id" format:"uuid"`
+	Username  string        `json:"username"`
+	Email     string        `json:"email"`
+	Role      mangahub.Role `json:"role" enum:"user,admin"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+type meOutput struct{ Body me }
+
+func (s *server) handleMeGet(ctx context.Context, _ *struct{}) (*meOutput, error) {
+	u, err := s.auth.FindUser(ctx, identityFrom(ctx).UserID)
+	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+		// Deleted between the token check and now: the token is dead.
+		err = mangahub.Errorf(mangahub.CodeInvalidToken, "invalid access token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &meOutput{Body: me{UserID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt}}, nil
+}
+
+// authLimiter throttles guessing: register and login attempts per client
+// address, and failed logins per username (so one account cannot be
+// brute-forced from many addresses). Nil buckets mean "no limit".
+type authLimiter struct {
+	byAddr  *ratelimit.Keyed
+	byLogin *ratelimit.Keyed
+}
+
+func newAuthLimiter(l ratelimit.Limit) authLimiter {
+	if l.Rate <= 0 || l.Burst <= 0 {
+		return authLimiter{}
+	}
+	return authLimiter{byAddr: ratelimit.New(l, nil), byLogin: ratelimit.New(l, nil)}
+}
+
+func (a authLimiter) allowAddr(host string) error {
+	if a.byAddr == nil {
+		return nil
+	}
+	if ok, wait := a.byAddr.Allow(host); !ok {
+		return tooManyAttempts(wait)
+	}
+	return nil
+}
+
+// peekLogin refuses a login whose username has used up its failures, without
+// spending a token: successful logins never count.
+func (a authLimiter) peekLogin(login string) error {
+	if a.byLogin == nil {
+		return nil
+	}
+	if ok, wait := a.byLogin.Peek(loginKey(login)); !ok {
+		return tooManyAttempts(wait)
+	}
+	return nil
+}
+
+func (a authLimiter) failLogin(login string) {
+	if a.byLogin != nil {
+		a.byLogin.Take(loginKey(login))
+	}
+}
+
+// loginKey matches logins the way the user store does: case-insensitively.
+func loginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
+func tooManyAttempts(wait time.Duration) error {
+	return &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "too many attempts; retry later", RetryAfter: wait}
+}

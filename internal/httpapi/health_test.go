@@ -1,0 +1,185 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mangahub/mangahub/internal/httpapi"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	res := send(t, e.h, request{method: http.MethodGet, path: "/healthz"}).wantStatus(t, http.StatusOK)
+	if got := string(bytes.TrimSpace(res.Body)); got != `{"status":"ok"}` {
+		t.Errorf("healthz = %s", got)
+	}
+	res = send(t, e.h, request{method: http.MethodGet, path: "/readyz"}).wantStatus(t, http.StatusOK)
+	if got := string(bytes.TrimSpace(res.Body)); got != `{"status":"ok","components":{}}` {
+		t.Errorf("readyz without a Ready func = %s", got)
+	}
+
+	for _, tt := range []struct {
+		status string
+		code   int
+	}{{"ok", 200}, {"degraded", 200}, {"unavailable", 503}} {
+		t.Run(tt.status, func(t *testing.T) {
+			h := httpapi.New(httpapi.Deps{Ready: func(context.Context) httpapi.Readiness {
+				return httpapi.Readiness{Status: tt.status, Components: map[string]any{
+					"database": map[string]any{"status": tt.status},
+					"tcp":      map[string]any{"status": "ok", "active_connections": 3},
+				}}
+			}})
+			var body struct {
+				Status     string
+				Components map[string]map[string]any
+			}
+			send(t, h, request{method: http.MethodGet, path: "/readyz"}).wantStatus(t, tt.code).decode(t, &body)
+			if body.Status != tt.status || body.Components["database"]["status"] != tt.status ||
+				body.Components["tcp"]["active_connections"] != float64(3) {
+				t.Errorf("readyz body = %+v", body)
+			}
+		})
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := e.createManga(t, map[string]any{"title": "Blame!"})
+	e.get(t, mangaPath(m.ID)).wantStatus(t, http.StatusOK)
+	e.get(t, mangaPath(m.ID+1000)).wantStatus(t, http.StatusNotFound)
+	send(t, e.h, request{method: http.MethodGet, path: "/no/such/route/12345"}).wantStatus(t, http.StatusNotFound)
+	send(t, e.h, request{method: "BREW", path: "/healthz"}).wantStatus(t, http.StatusMethodNotAllowed)
+	send(t, e.h, request{method: http.MethodGet, path: "/api/me"}).wantStatus(t, http.StatusUnauthorized)
+
+	res := send(t, e.h, request{method: http.MethodGet, path: "/metrics"}).wantStatus(t, http.StatusOK)
+	text := string(res.Body)
+	for _, want := range []string{
+		`mangahub_http_request_duration_seconds_count{method="GET",route="/api/manga/{id}",status="200"} 1`,
+		`mangahub_http_request_duration_seconds_count{method="GET",route="/api/manga/{id}",status="404"} 1`,
+		`mangahub_http_request_duration_seconds_count{method="POST",route="/api/manga",status="201"} 1`,
+		`mangahub_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1`,
+		`mangahub_http_request_duration_seconds_count{method="OTHER",`,
+		`mangahub_auth_failures_total{transport="http"} 1`,
+		`mangahub_rate_limited_total{transport="http"} 0`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, raw := range []string{`route="/api/manga/1"`, "12345", `method="BREW"`} {
+		if strings.Contains(text, raw) {
+			t.Errorf("metrics carry a raw, unbounded label: %s", raw)
+		}
+	}
+}
+
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	e := newFakeEnv(t)
+	res := send(t, e.h, request{method: http.MethodGet, path: "/openapi.json"}).wantStatus(t, http.StatusOK)
+	var doc struct {
+		OpenAPI    string `json:"openapi"`
+		Paths      map[string]map[string]json.RawMessage
+		Components struct {
+			SecuritySchemes map[string]struct{ Type, Scheme string }
+			Schemas         map[string]json.RawMessage
+		}
+	}
+	res.decode(t, &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.1") {
+		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
+	}
+	if s := doc.Components.SecuritySchemes["bearer"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("bearer scheme = %+v", s)
+	}
+	if _, ok := doc.Components.Schemas["Problem"]; !ok {
+		t.Error("no Problem schema")
+	}
+	routes := []struct {
+		method, path string
+		secured      bool
+	}{
+		{"post", "/auth/register", false}, {"post", "/auth/login", false}, {"post", "/auth/refresh", false},
+		{"post", "/auth/logout", false}, {"get", "/api/me", true},
+		{"get", "/api/manga", true}, {"get", "/api/manga/search", true}, {"get", "/api/manga/{id}", true},
+		{"post", "/api/manga", true}, {"put", "/api/manga/{id}", true}, {"delete", "/api/manga/{id}", true},
+		{"get", "/api/genres", true}, {"post", "/api/genres", true}, {"get", "/api/genres/{id}/manga", true},
+		{"get", "/api/progress", true}, {"get", "/api/progress/{manga_id}", true},
+		{"post", "/api/progress", true}, {"delete", "/api/progress/{manga_id}", true},
+		{"get", "/healthz", false}, {"get", "/readyz", false}, {"get", "/metrics", false}, {"get", "/ws", false},
+	}
+	n := 0
+	for _, item := range doc.Paths {
+		n += len(item)
+	}
+	if n != len(routes) {
+		t.Errorf("document has %d operations, want %d", n, len(routes))
+	}
+	for _, r := range routes {
+		raw, ok := doc.Paths[r.path][r.method]
+		if !ok {
+			t.Errorf("%s %s missing", r.method, r.path)
+			continue
+		}
+		var op struct {
+			Security  []map[string][]string
+			Responses map[string]json.RawMessage
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatal(err)
+		}
+		if secured := len(op.Security) == 1 && op.Security[0]["bearer"] != nil; secured != r.secured {
+			t.Errorf("%s %s: bearer security = %v, want %v", r.method, r.path, secured, r.secured)
+		}
+		if r.secured {
+			if _, ok := op.Responses["401"]; !ok {
+				t.Errorf("%s %s does not document 401", r.method, r.path)
+			}
+		}
+	}
+}
+
+func TestUnknownRoutes(t *testing.T) {
+	e := newFakeEnv(t)
+	send(t, e.h, request{method: http.MethodGet, path: "/api/mangas"}).wantProblem(t, http.StatusNotFound, "not_found")
+	send(t, e.h, request{method: http.MethodGet, path: "/"}).wantProblem(t, http.StatusNotFound, "not_found")
+	res := send(t, e.h, request{method: http.MethodDelete, path: "/api/manga"})
+	res.wantProblem(t, http.StatusMethodNotAllowed, "not_found")
+	if got := res.Header.Values("Allow"); strings.Join(got, ",") != "GET,POST" {
+		t.Errorf("Allow = %v, want GET, POST", got)
+	}
+	send(t, e.h, request{method: http.MethodPatch, path: "/healthz"}).wantProblem(t, http.StatusMethodNotAllowed, "not_found")
+}
+
+func TestWebSocketMount(t *testing.T) {
+	e := newFakeEnv(t)
+	send(t, e.h, request{method: http.MethodGet, path: "/ws"}).wantStatus(t, http.StatusTeapot)
+	// Without a WebSocket handler there is no /ws.
+	h := httpapi.New(httpapi.Deps{})
+	send(t, h, request{method: http.MethodGet, path: "/ws"}).wantProblem(t, http.StatusNotFound, "not_found")
+}
+
+func TestOpsOnly(t *testing.T) {
+	h := httpapi.New(httpapi.Deps{
+		OpsOnly:   true,
+		WebSocket: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }),
+	})
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
+		send(t, h, request{method: http.MethodGet, path: path}).wantStatus(t, http.StatusOK)
+	}
+	for _, req := range []request{
+		{method: http.MethodGet, path: "/api/manga", token: "x"},
+		{method: http.MethodPost, path: "/auth/login", body: `{"username": "a", "password": "b"}`},
+		{method: http.MethodGet, path: "/ws"},
+	} {
+		send(t, h, req).wantProblem(t, http.StatusNotFound, "not_found")
+	}
+	var doc struct{ Paths map[string]any }
+	send(t, h, request{method: http.MethodGet, path: "/openapi.json"}).decode(t, &doc)
+	if len(doc.Paths) != 3 || doc.Paths["/healthz"] == nil || doc.Paths["/readyz"] == nil || doc.Paths["/metrics"] == nil {
+		t.Errorf("ops-only document paths = %v", doc.Paths)
+	}
+}

@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+// httpOrigin marks changes made over HTTP: there is no connection to spare
+// from the broadcast, so every live connection of the user hears of them.
+var httpOrigin = mangahub.Origin{Source: mangahub.SourceHTTP}
+
+type progressListInput struct {
+	Status string `query:"status" enum:"reading,completed,plan_to_read,on_hold,dropped,re_reading"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Offset int    `query:"offset" minimum:"0"`
+}
+
+type progressListOutput struct{ Body page[*mangahub.Progress] }
+
+func (s *server) handleProgressList(ctx context.Context, in *progressListInput) (*progressListOutput, error) {
+	items, total, err := s.progress.List(ctx, mangahub.ProgressFilter{
+		UserID: identityFrom(ctx).UserID,
+		Status: mangahub.ReadingStatus(in.Status),
+		Limit:  in.Limit,
+		Offset: in.Offset,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &progressListOutput{Body: newPage(items, total, in.Limit, in.Offset)}, nil
+}
+
+type progressMangaInput struct {
+	MangaID int64 `path:"manga_id"`
+}
+
+type progressOutput struct{ Body *mangahub.Progress }
+
+func (s *server) handleProgressGet(ctx context.Context, in *progressMangaInput) (*progressOutput, error) {
+	p, err := s.progress.Get(ctx, identityFrom(ctx).UserID, in.MangaID)
+	if err != nil {
+		return nil, err
+	}
+	return &progressOutput{Body: p}, nil
+}
+
+type progressUpdateInput struct {
+	Body struct {
+		MangaID         int64                   `json:"manga_id"`
+		Chapter         int                     `json:"chapter" minimum:"0" doc:"At most the manga's total_chapters when that is known."`
+		Status          *mangahub.ReadingStatus `json:"status,omitempty" enum:"reading,completed,plan_to_read,on_hold,dropped,re_reading" doc:"Absent: reading on create, unchanged on update."`
+		LastReadAt      *time.Time              `json:"last_read_at,omitempty" doc:"RFC 3339; absent means now."`
+		Force           bool                    `json:"force,omitempty" doc:"Allow the chapter to move backwards."`
+		ExpectedVersion *int64                  `json:"expected_version,omitempty" doc:"When given and different from the stored version, the update is a conflict."`
+	}
+}
+
+type progressUpdated struct {
+	Progress *mangahub.Progress `json:"progress"`
+	Applied  bool               `json:"applied" doc:"Whether the stored record changed."`
+}
+
+type progressUpdateOutput struct{ Body progressUpdated }
+
+func (s *server) handleProgressUpdate(ctx context.Context, in *progressUpdateInput) (*progressUpdateOutput, error) {
+	b := in.Body
+	p, applied, err := s.progress.Update(ctx, identityFrom(ctx).UserID, httpOrigin, mangahub.ProgressUpdate{
+		MangaID:         b.MangaID,
+		Chapter:         b.Chapter,
+		Status:          b.Status,
+		LastReadAt:      b.LastReadAt,
+		Force:           b.Force,
+		ExpectedVersion: b.ExpectedVersion,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &progressUpdateOutput{Body: progressUpdated{Progress: p, Applied: applied}}, nil
+}
+
+func (s *server) handleProgressDelete(ctx context.Context, in *progressMangaInput) (*struct{}, error) {
+	if err := s.progress.Delete(ctx, identityFrom(ctx).UserID, httpOrigin, in.MangaID); err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
