@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
 	"github.com/mangahub/mangahub/internal/server"
 )
