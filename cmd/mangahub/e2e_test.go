@@ -62,6 +62,24 @@ func (p *proc) Logs() string {
 // ready, reading the bound addresses from its "serving" log line.
 func start(t *testing.T, env ...string) *proc {
 	t.Helper()
+	p := launch(t, env...)
+	waitFor(t, 30*time.Second, func() bool { return p.ready() == http.StatusOK })
+	return p
+}
+
+// ready returns the status of /readyz (0 when the request fails).
+func (p *proc) ready() int {
+	resp, err := http.Get(p.httpBase + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// launch runs `mangahub serve` and returns once it reported its addresses.
+func launch(t *testing.T, env ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(),
 		"MANGAHUB_HTTP_ADDR=127.0.0.1:0", "MANGAHUB_TCP_ADDR=127.0.0.1:0", "MANGAHUB_LOG_LEVEL=info")
@@ -112,14 +130,6 @@ func start(t *testing.T, env ...string) *proc {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not report its addresses\n%s", p.Logs())
 	}
-	waitFor(t, 30*time.Second, func() bool {
-		resp, err := http.Get(p.httpBase + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
 	return p
 }
 
@@ -397,5 +407,49 @@ func TestServeOnPostgres(t *testing.T) {
 		if err := p.stop(t); err != nil {
 			t.Fatalf("exit: %v", err)
 		}
+	}
+}
+
+// A PostgreSQL that is down at start: serve keeps running, reports it in
+// /readyz, retries, and serves once the database is there.
+func TestServeWaitsForPostgres(t *testing.T) {
+	cluster := testenv.NewCluster(t)
+	p := launch(t, "MANGAHUB_DATABASE_URL="+cluster.URL(), "MANGAHUB_JWT_SECRET="+strings.Repeat("w", 32), "MANGAHUB_DATA_DIR="+t.TempDir())
+
+	var body struct {
+		Status     string                    `json:"status"`
+		Components map[string]map[string]any `json:"components"`
+	}
+	if code := call(t, "GET", p.httpBase+"/readyz", "", nil, &body); code != http.StatusServiceUnavailable ||
+		body.Status != "unavailable" || body.Components["database"]["status"] != "unavailable" {
+		t.Fatalf("readyz with PostgreSQL down: %d %+v", code, body)
+	}
+	if code := call(t, "GET", p.httpBase+"/healthz", "", nil, nil); code != http.StatusOK {
+		t.Fatalf("healthz with PostgreSQL down: %d", code)
+	}
+	var problem struct{ Code string }
+	if code := call(t, "POST", p.httpBase+"/auth/login", "", map[string]string{"username": "nobody", "password": "whatever1"}, &problem); code != http.StatusServiceUnavailable || problem.Code != "unavailable" {
+		t.Fatalf("login with PostgreSQL down: %d %+v", code, problem)
+	}
+
+	cluster.Start(t)
+	waitFor(t, 60*time.Second, func() bool { return p.ready() == http.StatusOK })
+	tk := registerAndLogin(t, p.httpBase, "dave")
+	var page struct{ Total int }
+	if code := call(t, "GET", p.httpBase+"/api/manga", tk.AccessToken, nil, &page); code != 200 || page.Total < 150 {
+		t.Fatalf("catalog after PostgreSQL came up: %d %+v", code, page)
+	}
+
+	// The database goes away mid-flight: 503 unavailable, then service again.
+	cluster.Stop(t)
+	if code := call(t, "GET", p.httpBase+"/api/manga", tk.AccessToken, nil, &problem); code != http.StatusServiceUnavailable || problem.Code != "unavailable" {
+		t.Fatalf("catalog with PostgreSQL stopped: %d %+v", code, problem)
+	}
+	cluster.Start(t)
+	waitFor(t, 30*time.Second, func() bool {
+		return call(t, "GET", p.httpBase+"/api/manga", tk.AccessToken, nil, nil) == http.StatusOK
+	})
+	if err := p.stop(t); err != nil {
+		t.Fatalf("exit: %v", err)
 	}
 }
