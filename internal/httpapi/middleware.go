@@ -181,9 +181,22 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+			assumeJSON(r)
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// assumeJSON treats a body sent without a media type, or with the ones that
+// curl -d and plain HTML-less clients put by default, as the JSON it must be:
+// the API speaks nothing else, so refusing it would only punish the client.
+// A malformed body is still answered with invalid_json.
+func assumeJSON(r *http.Request) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	switch strings.TrimSpace(strings.ToLower(ct)) {
+	case "", "application/x-www-form-urlencoded", "text/plain":
+		r.Header.Set("Content-Type", "application/json")
+	}
 }
 
 type identityKey struct{}
