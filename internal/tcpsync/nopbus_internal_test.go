@@ -1,0 +1,12 @@
+package tcpsync
+
+import (
+	"context"
+
+	"github.com/mangahub/mangahub"
+)
+
+type nopBus struct{}
+
+func (nopBus) Publish(context.Context, mangahub.Event) error { return nil }
+func (nopBus) Subscribe(func(mangahub.Event)) func()         { return func() {} }
