@@ -126,3 +126,32 @@ type MangaStore interface {
 	// CodeConflict.
 	CreateGenre(ctx context.Context, name string) (*Genre, error)
 }
+
+// Apply sets on m the fields upd sets. Genres are left alone: stores keep
+// them in their own tables and replace them there.
+func (upd MangaUpdate) Apply(m *Manga) {
+	if upd.Slug != nil {
+		m.Slug = *upd.Slug
+	}
+	if upd.Title != nil {
+		m.Title = *upd.Title
+	}
+	if upd.Author != nil {
+		m.Author = *upd.Author
+	}
+	if upd.Status != nil {
+		m.Status = *upd.Status
+	}
+	if upd.TotalChapters != nil {
+		m.TotalChapters = upd.TotalChapters.Value
+	}
+	if upd.Year != nil {
+		m.Year = upd.Year.Value
+	}
+	if upd.Description != nil {
+		m.Description = *upd.Description
+	}
+	if upd.CoverURL != nil {
+		m.CoverURL = *upd.CoverURL
+	}
+}

@@ -100,7 +100,7 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 // that the pattern can never be anything else.
 func mangaWhere(f mangahub.MangaFilter, args *params) string {
 	var conds []string
-	for _, t := range foldTerms(f.Terms) {
+	for _, t := range mangahub.FoldTerms(f.Terms) {
 		conds = append(conds, `m.search_text LIKE `+args.add("%"+escapeLike(t)+"%"))
 	}
 	if a := mangahub.FoldSearch(f.Author); a != "" {
@@ -136,7 +136,7 @@ func mangaOrder(f mangahub.MangaFilter, args *params) string {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`
 	case mangahub.SortRelevance:
-		terms := foldTerms(f.Terms)
+		terms := mangahub.FoldTerms(f.Terms)
 		if len(terms) == 0 {
 			return `m.title_key, m.id`
 		}
@@ -164,7 +164,7 @@ func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 		genres           []string
 	)
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
 		err := tx.QueryRow(ctx, `
 			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
 				cover_url, search_text, title_key, author_key)
@@ -198,8 +198,8 @@ func (s *MangaStore) UpdateManga(ctx context.Context, id int64, upd mangahub.Man
 		if err != nil {
 			return err
 		}
-		applyUpdate(cur, upd)
-		search, titleKey, authorKey := searchKeys(cur.Title, cur.Author)
+		upd.Apply(cur)
+		search, titleKey, authorKey := mangahub.SearchKeys(cur.Title, cur.Author)
 		err = tx.QueryRow(ctx, `
 			UPDATE manga SET slug = $1, title = $2, author = $3, status = $4, total_chapters = $5,
 				year = $6, description = $7, cover_url = $8, search_text = $9, title_key = $10,
@@ -253,7 +253,7 @@ func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
 		genres           []string
 	)
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
 		err := tx.QueryRow(ctx, `
 			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
 				cover_url, search_text, title_key, author_key)
@@ -312,51 +312,6 @@ func scanManga(row pgx.Row) (*mangahub.Manga, error) {
 	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	m.Genres = []string{}
 	return &m, nil
-}
-
-// applyUpdate sets the fields upd sets; genres are the caller's business.
-func applyUpdate(m *mangahub.Manga, upd mangahub.MangaUpdate) {
-	if upd.Slug != nil {
-		m.Slug = *upd.Slug
-	}
-	if upd.Title != nil {
-		m.Title = *upd.Title
-	}
-	if upd.Author != nil {
-		m.Author = *upd.Author
-	}
-	if upd.Status != nil {
-		m.Status = *upd.Status
-	}
-	if upd.TotalChapters != nil {
-		m.TotalChapters = upd.TotalChapters.Value
-	}
-	if upd.Year != nil {
-		m.Year = upd.Year.Value
-	}
-	if upd.Description != nil {
-		m.Description = *upd.Description
-	}
-	if upd.CoverURL != nil {
-		m.CoverURL = *upd.CoverURL
-	}
-}
-
-// searchKeys are the derived columns search and sorting compare.
-func searchKeys(title, author string) (searchText, titleKey, authorKey string) {
-	return mangahub.FoldSearch(title + " " + author), mangahub.FoldSearch(title), mangahub.FoldSearch(author)
-}
-
-// foldTerms folds the terms once more (a no-op for what the catalog service
-// sends) and drops empty ones.
-func foldTerms(terms []string) []string {
-	out := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t = mangahub.FoldSearch(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // escapeLike escapes LIKE's metacharacters for the default escape, '\'.

@@ -92,7 +92,7 @@ func mangaWhere(f mangahub.MangaFilter) (string, []any) {
 		conds []string
 		args  []any
 	)
-	for _, t := range foldTerms(f.Terms) {
+	for _, t := range mangahub.FoldTerms(f.Terms) {
 		conds = append(conds, `instr(m.search_text, ?) > 0`)
 		args = append(args, t)
 	}
@@ -132,7 +132,7 @@ func mangaOrder(f mangahub.MangaFilter) (string, []any, error) {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`, nil, nil
 	case mangahub.SortRelevance:
-		terms := foldTerms(f.Terms)
+		terms := mangahub.FoldTerms(f.Terms)
 		if len(terms) == 0 {
 			return `m.title_key, m.id`, nil, nil
 		}
@@ -163,7 +163,7 @@ func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 		genres []string
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
 				cover_url, search_text, title_key, author_key, created_at, updated_at)
@@ -196,9 +196,9 @@ func (s *MangaStore) UpdateManga(ctx context.Context, id int64, upd mangahub.Man
 		if err != nil {
 			return err
 		}
-		applyUpdate(cur, upd)
+		upd.Apply(cur)
 		cur.UpdatedAt = now()
-		search, titleKey, authorKey := searchKeys(cur.Title, cur.Author)
+		search, titleKey, authorKey := mangahub.SearchKeys(cur.Title, cur.Author)
 		_, err = tx.ExecContext(ctx, `
 			UPDATE manga SET slug = ?, title = ?, author = ?, status = ?, total_chapters = ?,
 				year = ?, description = ?, cover_url = ?, search_text = ?, title_key = ?,
@@ -255,7 +255,7 @@ func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
 		genres               []string
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		search, titleKey, authorKey := searchKeys(m.Title, m.Author)
+		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
 				cover_url, search_text, title_key, author_key, created_at, updated_at)
@@ -316,51 +316,6 @@ func scanManga(row scanner) (*mangahub.Manga, error) {
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
 	m.Genres = []string{}
 	return &m, nil
-}
-
-// applyUpdate sets the fields upd sets; genres are the caller's business.
-func applyUpdate(m *mangahub.Manga, upd mangahub.MangaUpdate) {
-	if upd.Slug != nil {
-		m.Slug = *upd.Slug
-	}
-	if upd.Title != nil {
-		m.Title = *upd.Title
-	}
-	if upd.Author != nil {
-		m.Author = *upd.Author
-	}
-	if upd.Status != nil {
-		m.Status = *upd.Status
-	}
-	if upd.TotalChapters != nil {
-		m.TotalChapters = upd.TotalChapters.Value
-	}
-	if upd.Year != nil {
-		m.Year = upd.Year.Value
-	}
-	if upd.Description != nil {
-		m.Description = *upd.Description
-	}
-	if upd.CoverURL != nil {
-		m.CoverURL = *upd.CoverURL
-	}
-}
-
-// searchKeys are the derived columns search and sorting compare.
-func searchKeys(title, author string) (searchText, titleKey, authorKey string) {
-	return mangahub.FoldSearch(title + " " + author), mangahub.FoldSearch(title), mangahub.FoldSearch(author)
-}
-
-// foldTerms folds the terms once more (a no-op for what the catalog service
-// sends) and drops empty ones.
-func foldTerms(terms []string) []string {
-	out := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t = mangahub.FoldSearch(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func slugTaken() error { return mangahub.Errorf(mangahub.CodeConflict, "slug is already taken") }
