@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/mangahub/mangahub/internal/catalog"
-	"github.com/mangahub/mangahub/internal/server"
 )
 
 func catalogImport(ctx context.Context, env Env, path string) error {
@@ -19,18 +18,11 @@ func catalogImport(ctx context.Context, env Env, path string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	cfg, err := loadConfig(env, nil)
-	if err != nil {
-		return err
-	}
-	stores, err := server.OpenStores(ctx, cfg)
+	stores, err := openMigrated(ctx, env, nil)
 	if err != nil {
 		return err
 	}
 	defer stores.DB.Close()
-	if err := stores.DB.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", stores.Engine, err)
-	}
 	n, err := catalog.New(stores.Manga).Import(ctx, manga)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, describe(err))

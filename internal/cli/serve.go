@@ -30,18 +30,29 @@ func serve(ctx context.Context, env Env, args []string) error {
 }
 
 func migrate(ctx context.Context, env Env, args []string) error {
-	cfg, err := loadConfig(env, args)
-	if err != nil {
-		return err
-	}
-	stores, err := server.OpenStores(ctx, cfg)
+	stores, err := openMigrated(ctx, env, args)
 	if err != nil {
 		return err
 	}
 	defer stores.DB.Close()
-	if err := stores.DB.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", stores.Engine, err)
-	}
 	fmt.Fprintf(env.Stdout, "migrations applied (%s)\n", stores.Engine)
 	return nil
+}
+
+// openMigrated opens the configured database and applies its migrations; the
+// caller closes it.
+func openMigrated(ctx context.Context, env Env, args []string) (*server.Stores, error) {
+	cfg, err := loadConfig(env, args)
+	if err != nil {
+		return nil, err
+	}
+	stores, err := server.OpenStores(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := stores.DB.Migrate(ctx); err != nil {
+		stores.DB.Close()
+		return nil, fmt.Errorf("migrate %s: %w", stores.Engine, err)
+	}
+	return stores, nil
 }

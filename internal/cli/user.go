@@ -11,7 +11,6 @@ import (
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/auth"
-	"github.com/mangahub/mangahub/internal/server"
 )
 
 func userCreate(ctx context.Context, env Env, args []string) error {
@@ -31,18 +30,11 @@ func userCreate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env, nil)
-	if err != nil {
-		return err
-	}
-	stores, err := server.OpenStores(ctx, cfg)
+	stores, err := openMigrated(ctx, env, nil)
 	if err != nil {
 		return err
 	}
 	defer stores.DB.Close()
-	if err := stores.DB.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate %s: %w", stores.Engine, err)
-	}
 	// Creating a user issues no token, so no shared secret is needed here; a
 	// throwaway key keeps auth.New's invariant.
 	svc := auth.New(stores.Users, stores.Tokens, auth.Config{Secret: []byte(strings.Repeat("x", 32))})

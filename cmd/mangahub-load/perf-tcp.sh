@@ -1,0 +1,62 @@
+#!/bin/sh
+# TCP sync: idle capacity and RSS per connection (against the baseline line
+# server), handshake rate, ack and fan-out latency. Run from the repository root.
+# Usage: cmd/mangahub-load/perf-tcp.sh [idle|fanout|all]
+# Environment: OUT (/tmp/mhperf), CONNS (19000), PROCS (4), RATES ("1000 2000 3000 5000 10000"), DUR (10s).
+set -eu
+OUT=${OUT:-/tmp/mhperf}; CONNS=${CONNS:-19000}; PROCS=${PROCS:-4}
+RATES=${RATES:-"1000 2000 3000 5000 10000"}; DUR=${DUR:-10s}
+BIN=$OUT/bin; DIR=$OUT/tcp; mkdir -p "$BIN" "$DIR"
+go build -o "$BIN/mangahub" ./cmd/mangahub
+go build -o "$BIN/mangahub-load" ./cmd/mangahub-load
+HTTP=127.0.0.1:18080 TCP=127.0.0.1:18081 BASE=127.0.0.1:19081
+unset MANGAHUB_DATABASE_URL MANGAHUB_JWT_SECRET
+export MANGAHUB_DATA_DIR=$DIR/data MANGAHUB_HTTP_ADDR=$HTTP MANGAHUB_TCP_ADDR=$TCP
+# The per-user progress limit (20/s by default) is raised for the fan-out
+# runs, which send up to 20 updates per second per user.
+export MANGAHUB_RATE_LIMIT=1000/s,burst=1000
+
+pids=
+stop_all() { for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; pids=; }
+trap 'stop_all' EXIT INT TERM
+wait_http() { for _ in $(seq 50); do curl -fs "http://$HTTP/readyz" >/dev/null && return; sleep 0.2; done; }
+
+if [ ! -s "$DIR/tokens.txt" ]; then
+	rm -rf "$DIR/data"
+	"$BIN/mangahub-load" users -n 1000 -out "$DIR/tokens.txt"
+fi
+
+case ${1:-all} in
+idle | all)
+	"$BIN/mangahub" serve >"$DIR/server-idle.log" 2>&1 & server=$!; pids="$server"
+	wait_http
+	echo "== mangahub: $CONNS idle connections"; uptime
+	"$BIN/mangahub-load" tcp-idle -addr "$TCP" -http "http://$HTTP" -tokens "$DIR/tokens.txt" \
+		-conns "$CONNS" -procs "$PROCS" -src 127.0.0.2-127.0.0.$((PROCS + 1)) \
+		-server-pid "$server" -json "$DIR/idle-mangahub.json"
+	stop_all
+
+	"$BIN/mangahub-load" baseline -addr "$BASE" >"$DIR/baseline.log" 2>&1 & base=$!; pids="$base"
+	sleep 0.5
+	echo "== baseline: $CONNS idle connections"; uptime
+	"$BIN/mangahub-load" tcp-idle -addr "$BASE" -tokens "$DIR/tokens.txt" \
+		-conns "$CONNS" -procs "$PROCS" -src 127.0.0.2-127.0.0.$((PROCS + 1)) \
+		-server-pid "$base" -json "$DIR/idle-baseline.json"
+	stop_all
+	;;
+esac
+
+case ${1:-all} in
+fanout | all)
+	"$BIN/mangahub" serve >"$DIR/server-fanout.log" 2>&1 & server=$!; pids="$server"
+	wait_http
+	for rate in $RATES; do
+		users=$((rate > 5000 ? 1000 : 500)) # at most 10 updates/s per user
+		echo "== fan-out at $rate updates/s, $users users × 2 connections"; uptime
+		"$BIN/mangahub-load" tcp-fanout -addr "$TCP" -http "http://$HTTP" -tokens "$DIR/tokens.txt" \
+			-users "$users" -conns-per-user 2 -rate "$rate" -d "$DUR" -src 127.0.0.2-127.0.0.5 \
+			-server-pid "$server" -json "$DIR/fanout-$rate.json"
+	done
+	stop_all
+	;;
+esac

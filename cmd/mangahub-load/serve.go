@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/mangahub/mangahub/internal/config"
+	"github.com/mangahub/mangahub/internal/server"
+)
+
+// serve runs the real composition root, exactly as `mangahub serve` does,
+// with a CPU profile around it: the server itself has no pprof endpoint.
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	delay := fs.Duration("profile-delay", 0, "start profiling after this long")
+	length := fs.Duration("profile-for", 30*time.Second, "profile for this long (at most 10m)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *length <= 0 || *length > 10*time.Minute {
+		return fmt.Errorf("-profile-for must be in (0, 10m]")
+	}
+	cfg, err := config.Load(os.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, cfg, server.NewLogger(cfg, os.Stderr), "load-harness")
+	if err != nil {
+		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		profiled := make(chan struct{})
+		defer func() { <-profiled }() // the profile is complete before f closes
+		go func() {
+			defer close(profiled)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(*delay):
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fmt.Fprintln(os.Stderr, "cpu profile:", err)
+				return
+			}
+			fmt.Fprintln(os.Stderr, "cpu profile started")
+			select {
+			case <-ctx.Done():
+			case <-time.After(*length):
+			}
+			pprof.StopCPUProfile()
+			fmt.Fprintln(os.Stderr, "cpu profile written to", *profile)
+		}()
+	}
+	return srv.Run(ctx)
+}

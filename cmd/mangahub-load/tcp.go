@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mangahub/mangahub/internal/loadtest"
+	"github.com/mangahub/mangahub/internal/loadtest/baseline"
+)
+
+func checkHTTPBase(base string) error {
+	if base == "" {
+		return nil
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" {
+		return fmt.Errorf("-http must be http://host:port")
+	}
+	return loadtest.CheckLoopback(u.Host)
+}
+
+func tcpIdle(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tcp-idle", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "TCP sync address (the real server or the baseline)")
+	tokensPath := fs.String("tokens", "tokens.txt", "tokens file; connection i uses token i mod N")
+	conns := fs.Int("conns", 19000, "connections in all (1–100000)")
+	procs := fs.Int("procs", 4, "worker processes (each holds conns/procs; 1–64)")
+	srcs := fs.String("src", "", "loopback source addresses, e.g. 127.0.0.2-127.0.0.5 (worker i uses the i-th)")
+	conc := fs.Int("c", 64, "handshakes in flight per worker (1–1000)")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-handshake and per-ping timeout")
+	pid := fs.Int("server-pid", 0, "process whose RSS is measured before and after")
+	httpBase := fs.String("http", "", "the server's HTTP address, for /readyz and /metrics (not for the baseline)")
+	check := fs.Bool("check", true, "ping every connection at the end")
+	window := fs.Duration("settle-window", 5*time.Second, "RSS must stay within the tolerance this long")
+	settleTimeout := fs.Duration("settle-timeout", 90*time.Second, "longest wait for the RSS to settle")
+	gap := fs.Duration("settle-gap", 3*time.Second, "between the two RSS readings")
+	tolerance := fs.Int64("settle-tolerance", 512<<10, "RSS movement (bytes) still counted as settled")
+	hold := fs.Duration("hold", 10*time.Minute, "workers close their connections after this long at most")
+	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *conns < 1 || *conns > 100_000:
+		return fmt.Errorf("-conns must be between 1 and 100000")
+	case *procs < 1 || *procs > 64:
+		return fmt.Errorf("-procs must be between 1 and 64")
+	case *conc < 1 || *conc > 1000:
+		return fmt.Errorf("-c must be between 1 and 1000")
+	case *hold <= 0 || *hold > time.Hour:
+		return fmt.Errorf("-hold must be in (0, 1h]")
+	}
+	if err := loadtest.CheckLoopback(*addr); err != nil {
+		return err
+	}
+	if err := checkHTTPBase(*httpBase); err != nil {
+		return err
+	}
+	sources, err := loadtest.ParseSources(*srcs)
+	if err != nil {
+		return err
+	}
+	if _, err := loadtest.ReadTokens(*tokensPath); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	run := loadtest.IdleRun{
+		Conns: *conns, Procs: *procs, Sources: sources, Concurrency: *conc,
+		ServerPID: *pid, HTTPBase: *httpBase, Check: *check,
+		Settle:       loadtest.SettleConfig{Window: *window, Timeout: *settleTimeout, Gap: *gap, Tolerance: *tolerance},
+		ReadyTimeout: *hold,
+		Spawn: func(i, offset, count int, src netip.Addr) *exec.Cmd {
+			a := []string{"tcp-idle-worker", "-addr", *addr, "-tokens", *tokensPath,
+				"-offset", strconv.Itoa(offset), "-count", strconv.Itoa(count),
+				"-c", strconv.Itoa(*conc), "-timeout", timeout.String(), "-hold", hold.String()}
+			if src.IsValid() {
+				a = append(a, "-src", src.String())
+			}
+			return exec.CommandContext(ctx, self, a...)
+		},
+	}
+	res, err := run.Run(ctx)
+	res.WriteText(os.Stdout)
+	if err != nil {
+		return err
+	}
+	return loadtest.WriteJSON(*jsonPath, res)
+}
+
+func tcpIdleWorker(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tcp-idle-worker", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "TCP sync address")
+	tokensPath := fs.String("tokens", "tokens.txt", "tokens file")
+	offset := fs.Int("offset", 0, "global index of the first connection")
+	count := fs.Int("count", 1000, "connections (1–20000)")
+	src := fs.String("src", "", "loopback source address")
+	conc := fs.Int("c", 64, "handshakes in flight (1–1000)")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-handshake timeout")
+	hold := fs.Duration("hold", 10*time.Minute, "close everything after this long at most")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *count < 1 || *count > 20_000 || *conc < 1 || *conc > 1000 || *offset < 0 || *hold <= 0 || *hold > time.Hour {
+		return fmt.Errorf("tcp-idle-worker: flag out of range")
+	}
+	if err := loadtest.CheckLoopback(*addr); err != nil {
+		return err
+	}
+	tokens, err := loadtest.ReadTokens(*tokensPath)
+	if err != nil {
+		return err
+	}
+	h := &loadtest.IdleHolder{Addr: *addr, Tokens: tokens, Offset: *offset, Count: *count, Concurrency: *conc, Timeout: *timeout}
+	if *src != "" {
+		srcs, err := loadtest.ParseSources(*src)
+		if err != nil || len(srcs) != 1 {
+			return fmt.Errorf("-src: want one loopback address")
+		}
+		h.Source = srcs[0]
+	}
+	return loadtest.RunIdleWorker(ctx, h, os.Stdin, os.Stdout, *hold)
+}
+
+func tcpFanout(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tcp-fanout", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "TCP sync address")
+	httpBase := fs.String("http", "http://127.0.0.1:8080", "HTTP address, to find manga to update")
+	tokensPath := fs.String("tokens", "tokens.txt", "tokens file; user u uses line u")
+	nUsers := fs.Int("users", 500, "users (1–10000)")
+	perUser := fs.Int("conns-per-user", 2, "connections per user: one sender, the rest receive (2–20)")
+	rate := fs.Float64("rate", 5000, "progress updates per second in all (1–100000)")
+	d := fs.Duration("d", 10*time.Second, "measured duration (at most 5m)")
+	warmup := fs.Duration("warmup", 2*time.Second, "sent but not measured, before it")
+	drain := fs.Duration("drain", 5*time.Second, "longest wait for outstanding answers afterwards")
+	srcs := fs.String("src", "", "loopback source addresses, used round robin")
+	conc := fs.Int("c", 64, "handshakes in flight (1–1000)")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-handshake timeout")
+	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	serverPID := fs.Int("server-pid", 0, "the server's process ID, to report its CPU time")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *nUsers < 1 || *nUsers > 10_000:
+		return fmt.Errorf("-users must be between 1 and 10000")
+	case *perUser < 2 || *perUser > 20:
+		return fmt.Errorf("-conns-per-user must be between 2 and 20")
+	case *rate < 1 || *rate > 100_000:
+		return fmt.Errorf("-rate must be between 1 and 100000")
+	case *d <= 0 || *d > 5*time.Minute || *warmup < 0 || *warmup > time.Minute || *drain < 0 || *drain > time.Minute:
+		return fmt.Errorf("-d must be in (0, 5m], -warmup and -drain in [0, 1m]")
+	case *conc < 1 || *conc > 1000:
+		return fmt.Errorf("-c must be between 1 and 1000")
+	}
+	if err := loadtest.CheckLoopback(*addr); err != nil {
+		return err
+	}
+	if err := checkHTTPBase(*httpBase); err != nil {
+		return err
+	}
+	sources, err := loadtest.ParseSources(*srcs)
+	if err != nil {
+		return err
+	}
+	tokens, err := loadtest.ReadTokens(*tokensPath)
+	if err != nil {
+		return err
+	}
+	manga, err := loadtest.OpenEndedManga(ctx, *httpBase, tokens[0], 50)
+	if err != nil {
+		return err
+	}
+	f := loadtest.Fanout{
+		Addr: *addr, Tokens: tokens, Users: *nUsers, ConnsPerUser: *perUser, Rate: *rate,
+		Warmup: *warmup, Duration: *d, Drain: *drain, MangaIDs: manga, Sources: sources,
+		Concurrency: *conc, Timeout: *timeout,
+	}
+	// CPU over the measured window: were the two cores the limit?
+	var cpu *cpuMeter
+	var report strings.Builder
+	f.Window = func(begin bool) {
+		if begin {
+			cpu = startCPU(cpuProc{label: "server", pid: *serverPID}, cpuProc{label: "load tool", pid: os.Getpid()})
+		} else {
+			cpu.report(&report, 0)
+		}
+	}
+	res, err := f.Run(ctx)
+	if err != nil {
+		return err
+	}
+	res.WriteText(os.Stdout)
+	fmt.Print(report.String())
+	return loadtest.WriteJSON(*jsonPath, res)
+}
+
+func serveBaseline(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("baseline", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:9081", "listen address (loopback)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := loadtest.CheckLoopback(*addr); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("baseline line server on %s, pid %d\n", ln.Addr(), os.Getpid())
+	s := baseline.New()
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	return s.Serve(ln)
+}
