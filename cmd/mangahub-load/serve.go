@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	blockProfile := fs.String("blockprofile", "", "also write a block profile (where goroutines waited) of the same window here")
 	delay := fs.Duration("profile-delay", 0, "start profiling after this long")
 	length := fs.Duration("profile-for", 30*time.Second, "profile for this long (at most 10m)")
 	if err := parse(fs, args); err != nil {
@@ -52,6 +54,9 @@ func serve(ctx context.Context, args []string) error {
 				fmt.Fprintln(os.Stderr, "cpu profile:", err)
 				return
 			}
+			if *blockProfile != "" {
+				runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+			}
 			fmt.Fprintln(os.Stderr, "cpu profile started")
 			select {
 			case <-ctx.Done():
@@ -59,7 +64,25 @@ func serve(ctx context.Context, args []string) error {
 			}
 			pprof.StopCPUProfile()
 			fmt.Fprintln(os.Stderr, "cpu profile written to", *profile)
+			if *blockProfile != "" {
+				runtime.SetBlockProfileRate(0)
+				if err := writeProfile("block", *blockProfile); err != nil {
+					fmt.Fprintln(os.Stderr, "block profile:", err)
+				}
+			}
 		}()
 	}
 	return srv.Run(ctx)
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
