@@ -50,21 +50,22 @@ type Config struct {
 // Service applies, reads and deletes progress and publishes every applied
 // change on the bus.
 type Service struct {
-	store   mangahub.ProgressStore
-	manga   MangaFinder
-	bus     mangahub.Bus
-	limiter mangahub.RateLimiter
-	now     func() time.Time
-	observe func(mangahub.Source, string)
-	log     *slog.Logger
+	store    mangahub.ProgressStore
+	chapters *chapterCache
+	bus      mangahub.Bus
+	limiter  mangahub.RateLimiter
+	now      func() time.Time
+	observe  func(mangahub.Source, string)
+	log      *slog.Logger
 }
 
 // New returns a Service. limiter may be nil (no per-user limit).
 func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limiter mangahub.RateLimiter, cfg Config) *Service {
-	s := &Service{store: store, manga: manga, bus: bus, limiter: limiter, now: cfg.Now, observe: cfg.Observe, log: cfg.Logger}
+	s := &Service{store: store, bus: bus, limiter: limiter, now: cfg.Now, observe: cfg.Observe, log: cfg.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.chapters = &chapterCache{manga: manga, now: s.now, entries: make(map[int64]chapterEntry)}
 	if s.observe == nil {
 		s.observe = func(mangahub.Source, string) {}
 	}
@@ -90,10 +91,8 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 	if err := s.allow(userID); err != nil {
 		return nil, false, err
 	}
-	m, err := s.manga.FindMangaByID(ctx, upd.MangaID)
-	if mangahub.IsCode(err, mangahub.CodeNotFound) {
-		return nil, false, mangahub.Errorf(mangahub.CodeMangaNotFound, "manga %d does not exist", upd.MangaID)
-	} else if err != nil {
+	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
+	if err != nil {
 		return nil, false, err
 	}
 	for range casAttempts {
@@ -101,7 +100,7 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 		if err != nil {
 			return nil, false, err
 		}
-		next, applied, err := Apply(cur, userID, upd, m.TotalChapters, s.now())
+		next, applied, err := Apply(cur, userID, upd, total, s.now())
 		if err != nil || !applied {
 			return next, false, err
 		}

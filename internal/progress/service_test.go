@@ -25,6 +25,29 @@ type fixture struct {
 	events   chan mangahub.Event
 	observed map[string]int
 	mu       sync.Mutex
+	cat      *catalog.Service
+	lookups  *countingFinder
+	clock    time.Time // the service's "now" when set
+}
+
+// countingFinder counts the catalog lookups the service makes.
+type countingFinder struct {
+	progress.MangaFinder
+	mu    sync.Mutex
+	calls int
+}
+
+func (c *countingFinder) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
+	c.mu.Lock()
+	c.calls++
+	c.mu.Unlock()
+	return c.MangaFinder.FindMangaByID(ctx, id)
+}
+
+func (c *countingFinder) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
 }
 
 func newFixture(t *testing.T, limit ratelimit.Limit) *fixture {
@@ -56,7 +79,16 @@ func newFixture(t *testing.T, limit ratelimit.Limit) *fixture {
 	f.manga, f.openEnd = m1.ID, m2.ID
 	bus := inmem.NewBus()
 	bus.Subscribe(func(ev mangahub.Event) { f.events <- ev })
-	f.svc = progress.New(sqlite.NewProgressStore(db), cat, bus, ratelimit.New(limit, nil), progress.Config{
+	f.cat, f.lookups = cat, &countingFinder{MangaFinder: cat}
+	f.svc = progress.New(sqlite.NewProgressStore(db), f.lookups, bus, ratelimit.New(limit, nil), progress.Config{
+		Now: func() time.Time {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.clock.IsZero() {
+				return time.Now()
+			}
+			return f.clock
+		},
 		Observe: func(src mangahub.Source, result string) {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -233,5 +265,52 @@ func TestDeleteAndList(t *testing.T) {
 	}
 	if _, err := f.svc.Get(ctx, f.userID, f.manga); mangahub.ErrorCodeOf(err) != mangahub.CodeNotFound {
 		t.Fatalf("get after delete: %v", err)
+	}
+}
+
+// The chapter count is read from the catalog at most once per TTL, and a
+// change of it takes effect when the TTL has passed.
+func TestChapterCountIsCachedBriefly(t *testing.T) {
+	f := newFixture(t, generous)
+	ctx := context.Background()
+	origin := mangahub.Origin{Source: mangahub.SourceHTTP}
+	f.mu.Lock()
+	f.clock = time.Now()
+	f.mu.Unlock()
+	advance := func(d time.Duration) {
+		f.mu.Lock()
+		f.clock = f.clock.Add(d)
+		f.mu.Unlock()
+	}
+
+	for ch := 1; ch <= 3; ch++ {
+		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.lookups.count(); n != 1 {
+		t.Fatalf("3 updates made %d catalog lookups, want 1", n)
+	}
+
+	sixty := 60
+	if _, err := f.cat.UpdateManga(ctx, f.manga, mangahub.MangaUpdate{TotalChapters: &mangahub.OptionalInt{Value: &sixty}}); err != nil {
+		t.Fatal(err)
+	}
+	advance(11 * time.Second)
+	if _, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 55}); err != nil || !applied {
+		t.Fatalf("chapter 55 after the count became 60: %v %v", applied, err)
+	}
+	if n := f.lookups.count(); n != 2 {
+		t.Fatalf("lookups after the TTL = %d, want 2", n)
+	}
+
+	// Unknown manga are not remembered: each try asks again.
+	for range 2 {
+		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: 424242, Chapter: 1}); mangahub.ErrorCodeOf(err) != mangahub.CodeMangaNotFound {
+			t.Fatalf("unknown manga: %v", err)
+		}
+	}
+	if n := f.lookups.count(); n != 4 {
+		t.Fatalf("lookups = %d, want 4", n)
 	}
 }

@@ -27,6 +27,7 @@ const busyTimeout = 5 * time.Second
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	puts  *putBatcher // group commit of progress writes, on write
 }
 
 // querier is what both pools and their transactions offer.
@@ -63,7 +64,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		// Every connection would be a different in-memory database.
-		return &DB{write: write, read: write}, nil
+		return &DB{write: write, read: write, puts: &putBatcher{db: write}}, nil
 	}
 	read, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -78,7 +79,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{write: write, read: read}, nil
+	return &DB{write: write, read: read, puts: &putBatcher{db: write}}, nil
 }
 
 // Close closes both pools.

@@ -80,50 +80,59 @@ func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressF
 // PutProgress is a compare-and-set by version: version 1 inserts only when
 // there is no record, version N updates only the record at version N-1.
 // Either way one statement decides, inside the write transaction.
+//
+// Concurrent calls share one transaction (group commit, see putBatcher):
+// SQLite has one writer, and a commit per update would make the commit the
+// ceiling of the whole sync service.
 func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) error {
 	if p.Version < 1 {
 		return mangahub.Internal(fmt.Errorf("progress version %d is below 1", p.Version))
 	}
-	return s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		var (
-			res sql.Result
-			err error
-		)
-		if p.Version == 1 {
-			res, err = tx.ExecContext(ctx, `
-				INSERT INTO user_progress (`+progressColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, 1)
-				ON CONFLICT (user_id, manga_id) DO NOTHING`,
-				p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
-		} else {
-			res, err = tx.ExecContext(ctx, `
-				UPDATE user_progress
-				SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
-				WHERE user_id = ? AND manga_id = ? AND version = ?`,
-				p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
-				p.UserID, p.MangaID, p.Version-1)
+	return s.db.puts.put(ctx, p)
+}
+
+// putProgressTx is one compare-and-set inside a write transaction. A failed
+// statement (a foreign key, say) leaves the transaction usable for the
+// others of its batch.
+func putProgressTx(ctx context.Context, tx *sql.Tx, p *mangahub.Progress) error {
+	var (
+		res sql.Result
+		err error
+	)
+	if p.Version == 1 {
+		res, err = tx.ExecContext(ctx, `
+			INSERT INTO user_progress (`+progressColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, 1)
+			ON CONFLICT (user_id, manga_id) DO NOTHING`,
+			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
+	} else {
+		res, err = tx.ExecContext(ctx, `
+			UPDATE user_progress
+			SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
+			WHERE user_id = ? AND manga_id = ? AND version = ?`,
+			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
+			p.UserID, p.MangaID, p.Version-1)
+	}
+	if foreignKeyViolation(err) {
+		if perr := missingParent(ctx, tx, p.UserID, p.MangaID); perr != nil {
+			return perr
 		}
-		if foreignKeyViolation(err) {
-			if perr := missingParent(ctx, tx, p.UserID, p.MangaID); perr != nil {
-				return perr
-			}
-		}
-		if err != nil {
+	}
+	if err != nil {
+		return translate(ctx, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(ctx, err)
+	}
+	if n == 0 {
+		// No record at version N-1 may also mean the manga is gone.
+		if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			// No record at version N-1 may also mean the manga is gone.
-			if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
-				return err
-			}
-			return mangahub.ErrVersionMismatch
-		}
-		return nil
-	})
+		return mangahub.ErrVersionMismatch
+	}
+	return nil
 }
 
 // DeleteProgress removes one record.

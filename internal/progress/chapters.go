@@ -1,0 +1,58 @@
+package progress
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+// Every update needs the manga's chapter count, and reading the manga (with
+// its genres) cost as much as the rest of an update together. Counts change
+// rarely, so they are kept for chapterTTL: an admin's new count takes effect
+// within that time. A manga deleted meanwhile is still caught, by the store's
+// foreign key (manga_not_found).
+const (
+	chapterTTL       = 10 * time.Second
+	maxCachedChapter = 100_000 // entries; the cache starts over beyond that
+)
+
+type chapterEntry struct {
+	total   *int
+	expires time.Time
+}
+
+// chapterCache remembers the chapter count of manga that exist.
+type chapterCache struct {
+	manga MangaFinder
+	now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[int64]chapterEntry
+}
+
+// totalChapters returns the manga's chapter count (nil when unknown), or
+// CodeMangaNotFound.
+func (c *chapterCache) totalChapters(ctx context.Context, mangaID int64) (*int, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, ok := c.entries[mangaID]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.total, nil
+	}
+	m, err := c.manga.FindMangaByID(ctx, mangaID)
+	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+		return nil, mangahub.Errorf(mangahub.CodeMangaNotFound, "manga %d does not exist", mangaID)
+	} else if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= maxCachedChapter {
+		c.entries = make(map[int64]chapterEntry)
+	}
+	c.entries[mangaID] = chapterEntry{total: m.TotalChapters, expires: now.Add(chapterTTL)}
+	c.mu.Unlock()
+	return m.TotalChapters, nil
+}

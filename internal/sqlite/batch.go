@@ -1,0 +1,104 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+// maxBatch bounds one group commit, so that a burst cannot make one
+// transaction (and the wait of its first writer) arbitrarily long.
+const maxBatch = 256
+
+// batchTimeout bounds one group commit; it is not tied to any one caller's
+// context, because the transaction serves them all.
+const batchTimeout = 30 * time.Second
+
+// putBatcher commits concurrent progress writes together. The first writer
+// to arrive while no commit runs becomes the leader: it takes every write
+// queued so far, runs them in one transaction, hands each its own result,
+// and goes on while more have queued meanwhile. At low load a batch is one
+// write and nothing waits; under load the writers that queued during one
+// commit share the next, so throughput grows with load instead of stopping
+// at one commit per write.
+type putBatcher struct {
+	db *sql.DB
+
+	mu      sync.Mutex
+	queue   []*putRequest
+	leading bool
+}
+
+type putRequest struct {
+	ctx  context.Context
+	p    *mangahub.Progress
+	done chan error
+}
+
+func (b *putBatcher) put(ctx context.Context, p *mangahub.Progress) error {
+	req := &putRequest{ctx: ctx, p: p, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, req)
+	lead := !b.leading
+	b.leading = true
+	b.mu.Unlock()
+	if lead {
+		b.lead()
+	}
+	// The leader's own result is in its channel too. A caller whose context
+	// ends while queued still waits: its write may be in a commit under way,
+	// and it must not report failure for a change that was stored.
+	return <-req.done
+}
+
+// lead commits batches until the queue is empty.
+func (b *putBatcher) lead() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxBatch)
+		if n == 0 {
+			b.leading = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		b.mu.Unlock()
+		b.commit(batch)
+	}
+}
+
+func (b *putBatcher) commit(batch []*putRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+	defer cancel()
+	results := make([]error, len(batch))
+	err := inTx(ctx, b.db, func(tx *sql.Tx) error {
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				results[i] = mangahub.Unavailable(err) // gave up before its turn
+				continue
+			}
+			results[i] = putProgressTx(ctx, tx, r.p)
+		}
+		return nil
+	})
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- err // the commit failed: nothing of the batch is stored
+		case results[i] != nil && !isDomainError(results[i]):
+			r.done <- translate(ctx, results[i])
+		default:
+			r.done <- results[i]
+		}
+	}
+}
+
+func isDomainError(err error) bool {
+	var e *mangahub.Error
+	return errors.As(err, &e)
+}

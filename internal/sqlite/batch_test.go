@@ -1,0 +1,64 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/sqlite"
+)
+
+// Writes that queue behind a busy writer are committed together, and each
+// keeps its own result: a write for a missing manga fails alone.
+func TestGroupCommitKeepsResultsApart(t *testing.T) {
+	db := open(t)
+	ctx := t.Context()
+	s := stores(db)
+	u := &mangahub.User{ID: "0195f0c4-0000-7000-8000-0000000000aa", Username: "grouped", Email: "g@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now()}
+	if err := s.Users.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	ids := make([]int64, n)
+	for i := range ids {
+		m := &mangahub.Manga{Slug: fmt.Sprintf("m-%d", i), Title: fmt.Sprintf("M %d", i), Author: "A", Status: mangahub.MangaOngoing}
+		if err := s.Manga.CreateManga(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = m.ID
+	}
+	ids[7] = 999_999 // no such manga
+
+	release, held := sqlite.HoldWriteLock(t, db)
+	<-held
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			errs[i] = s.Progress.PutProgress(ctx, &mangahub.Progress{UserID: u.ID, MangaID: id, Chapter: i, Status: mangahub.StatusReading, LastReadAt: now, UpdatedAt: now, Version: 1})
+		}()
+	}
+	close(release)
+	wg.Wait()
+
+	for i, err := range errs {
+		if i == 7 {
+			if mangahub.ErrorCodeOf(err) != mangahub.CodeMangaNotFound {
+				t.Errorf("write for a missing manga: %v, want manga_not_found", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	_, total, err := s.Progress.FindProgresses(ctx, mangahub.ProgressFilter{UserID: u.ID})
+	if err != nil || total != n-1 {
+		t.Fatalf("stored %d records (%v), want %d", total, err, n-1)
+	}
+}
