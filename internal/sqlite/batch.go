@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"sync"
 	"time"
 
@@ -26,7 +25,8 @@ const batchTimeout = 30 * time.Second
 // commit share the next, so throughput grows with load instead of stopping
 // at one commit per write.
 type putBatcher struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts *stmts
 
 	mu      sync.Mutex
 	queue   []*putRequest
@@ -76,29 +76,33 @@ func (b *putBatcher) commit(batch []*putRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	results := make([]error, len(batch))
-	err := inTx(ctx, b.db, func(tx *sql.Tx) error {
+	insert, err := b.stmts.prepared(ctx, b.db, insertProgressSQL)
+	if err == nil {
+		var update *sql.Stmt
+		update, err = b.stmts.prepared(ctx, b.db, updateProgressSQL)
+		if err == nil {
+			err = b.run(ctx, batch, insert, update, results)
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- translate(ctx, err) // nothing of the batch is stored
+			continue
+		}
+		r.done <- translate(ctx, results[i])
+	}
+}
+
+// run executes the batch in one transaction, one result per write.
+func (b *putBatcher) run(ctx context.Context, batch []*putRequest, insert, update *sql.Stmt, results []error) error {
+	return inTx(ctx, b.db, func(tx *sql.Tx) error {
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				results[i] = mangahub.Unavailable(err) // gave up before its turn
 				continue
 			}
-			results[i] = putProgressTx(ctx, tx, r.p)
+			results[i] = putProgressTx(ctx, tx, insert, update, r.p)
 		}
 		return nil
 	})
-	for i, r := range batch {
-		switch {
-		case err != nil:
-			r.done <- err // the commit failed: nothing of the batch is stored
-		case results[i] != nil && !isDomainError(results[i]):
-			r.done <- translate(ctx, results[i])
-		default:
-			r.done <- results[i]
-		}
-	}
-}
-
-func isDomainError(err error) bool {
-	var e *mangahub.Error
-	return errors.As(err, &e)
 }

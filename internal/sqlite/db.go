@@ -28,6 +28,7 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	puts  *putBatcher // group commit of progress writes, on write
+	stmts stmts       // prepared statements of the hot paths
 }
 
 // querier is what both pools and their transactions offer.
@@ -64,7 +65,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		// Every connection would be a different in-memory database.
-		return &DB{write: write, read: write, puts: &putBatcher{db: write}}, nil
+		db := &DB{write: write, read: write}
+		db.puts = &putBatcher{db: write, stmts: &db.stmts}
+		return db, nil
 	}
 	read, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -79,11 +82,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{write: write, read: read, puts: &putBatcher{db: write}}, nil
+	db := &DB{write: write, read: read}
+	db.puts = &putBatcher{db: write, stmts: &db.stmts}
+	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

@@ -19,10 +19,26 @@ func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
 
 const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version`
 
+// The statements of every progress update, prepared once (see stmts).
+const (
+	findProgressSQL   = `SELECT ` + progressColumns + ` FROM user_progress WHERE user_id = ? AND manga_id = ?`
+	insertProgressSQL = `
+		INSERT INTO user_progress (` + progressColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (user_id, manga_id) DO NOTHING`
+	updateProgressSQL = `
+		UPDATE user_progress
+		SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
+		WHERE user_id = ? AND manga_id = ? AND version = ?`
+)
+
 // FindProgress returns one user's record for one manga.
 func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
-	p, err := scanProgress(s.db.read.QueryRowContext(ctx,
-		`SELECT `+progressColumns+` FROM user_progress WHERE user_id = ? AND manga_id = ?`, userID, mangaID))
+	stmt, err := s.db.stmts.prepared(ctx, s.db.read, findProgressSQL)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	p, err := scanProgress(stmt.QueryRowContext(ctx, userID, mangaID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("progress")
 	}
@@ -94,22 +110,16 @@ func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) e
 // putProgressTx is one compare-and-set inside a write transaction. A failed
 // statement (a foreign key, say) leaves the transaction usable for the
 // others of its batch.
-func putProgressTx(ctx context.Context, tx *sql.Tx, p *mangahub.Progress) error {
+func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p *mangahub.Progress) error {
 	var (
 		res sql.Result
 		err error
 	)
 	if p.Version == 1 {
-		res, err = tx.ExecContext(ctx, `
-			INSERT INTO user_progress (`+progressColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, 1)
-			ON CONFLICT (user_id, manga_id) DO NOTHING`,
+		res, err = tx.StmtContext(ctx, insert).ExecContext(ctx,
 			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
 	} else {
-		res, err = tx.ExecContext(ctx, `
-			UPDATE user_progress
-			SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
-			WHERE user_id = ? AND manga_id = ? AND version = ?`,
+		res, err = tx.StmtContext(ctx, update).ExecContext(ctx,
 			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
 			p.UserID, p.MangaID, p.Version-1)
 	}
