@@ -183,3 +183,31 @@ func TestOpsOnly(t *testing.T) {
 		t.Errorf("ops-only document paths = %v", doc.Paths)
 	}
 }
+
+// TestMetricsBeforeTraffic: the first scrape of a fresh process already
+// lists every metric CONTRACT.md §2 names, so that dashboards and alerts
+// see zeros rather than nothing. (HTTP request durations are the exception:
+// their series are per route and status, and exist once a request was
+// served.)
+func TestMetricsBeforeTraffic(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	res := send(t, e.h, request{method: http.MethodGet, path: "/metrics"}).wantStatus(t, http.StatusOK)
+	text := string(res.Body)
+	for _, want := range []string{
+		"mangahub_tcp_active_connections 0",
+		`mangahub_progress_updates_total{result="applied",source="http"} 0`,
+		`mangahub_progress_updates_total{result="applied",source="tcp"} 0`,
+		`mangahub_progress_updates_total{result="applied",source="ws"} 0`,
+		`mangahub_progress_updates_total{result="rate_limited",source="tcp"} 0`,
+		`mangahub_cache_requests_total{result="hit"} 0`,
+		"mangahub_flush_duration_seconds_count 0",
+		"mangahub_flush_rows_total 0",
+		"mangahub_write_behind_pending 0",
+		`mangahub_auth_failures_total{transport="tcp"} 0`,
+		`mangahub_rate_limited_total{transport="ws"} 0`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("fresh metrics lack %s", want)
+		}
+	}
+}

@@ -85,11 +85,14 @@ func (s *session) answerError(id string, err error) {
 
 // authenticate handles the first message. Anything but a valid auth with a
 // good token ends the connection; success registers the session with its
-// user, within the per-user cap.
+// user, within the per-user cap. Input that is not JSON at all is not an
+// auth message either, so it is unauthenticated (CONTRACT.md §3: "any other
+// message before auth_ok"), not invalid_json, after which the contract keeps
+// connections open.
 func (s *session) authenticate(req protocol.Request, decodeErr error) {
 	if decodeErr != nil || req.Type != protocol.TypeAuth {
 		switch {
-		case mangahub.IsCode(decodeErr, mangahub.CodeInvalidJSON), mangahub.IsCode(decodeErr, mangahub.CodeMessageTooLarge):
+		case mangahub.IsCode(decodeErr, mangahub.CodeMessageTooLarge):
 			s.failWith(req.ID, decodeErr)
 		case req.Type == protocol.TypeAuth: // an auth message with a bad token field
 			s.authFailed(req.ID, mangahub.CodeAuthFailed, mangahub.ErrorMessageOf(decodeErr))

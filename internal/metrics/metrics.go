@@ -102,5 +102,12 @@ func New() *Metrics {
 	for _, r := range []string{"hit", "miss"} {
 		m.CacheRequests.WithLabelValues(r)
 	}
+	// The results are package progress's Result* constants (metrics may not
+	// import it); the series that stay at zero are the interesting ones.
+	for _, src := range []string{"http", "tcp", "ws"} {
+		for _, r := range []string{"applied", "unchanged", "conflict", "rejected", "rate_limited", "error"} {
+			m.ProgressUpdates.WithLabelValues(src, r)
+		}
+	}
 	return m
 }

@@ -188,3 +188,30 @@ func TestMarshalEndsWithNewline(t *testing.T) {
 		t.Fatalf("Greeting = %q, want %q", got, want)
 	}
 }
+
+// TestErrorProgressField: a conflict always carries progress, as null when
+// there is no record (CONTRACT.md §3); other errors never do.
+func TestErrorProgressField(t *testing.T) {
+	p := &mangahub.Progress{UserID: "u", MangaID: 1, Chapter: 2, Status: mangahub.StatusReading, Version: 4}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"conflict without a record", &mangahub.Error{Code: mangahub.CodeConflict, Message: "stale"},
+			`{"type":"error","id":"r","code":"conflict","message":"stale","progress":null}`},
+		{"conflict with a record", &mangahub.Error{Code: mangahub.CodeConflict, Message: "stale", Progress: p},
+			`{"type":"error","id":"r","code":"conflict","message":"stale","progress":{"user_id":"u","manga_id":1,"chapter":2,"status":"reading","last_read_at":"0001-01-01T00:00:00Z","updated_at":"0001-01-01T00:00:00Z","version":4}}`},
+		{"other errors have none", mangahub.Errorf(mangahub.CodeUnauthenticated, "send <auth> & wait"),
+			`{"type":"error","id":"r","code":"unauthenticated","message":"send <auth> & wait"}`},
+		{"rate limited", &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "slow down", RetryAfter: time.Second},
+			`{"type":"error","id":"r","code":"rate_limited","message":"slow down","retry_after_ms":1000}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(protocol.Marshal(protocol.NewError("r", tt.err))); got != tt.want+"\n" {
+				t.Fatalf("Marshal = %s\nwant       %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -7,6 +7,8 @@
 package protocol
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/mangahub/mangahub"
@@ -144,7 +146,8 @@ type (
 		Type    string `json:"type"`
 		Message string `json:"message"`
 	}
-	// Error reports a failed request or the reason for a close.
+	// Error reports a failed request or the reason for a close. A conflict
+	// always carries progress (see MarshalJSON).
 	Error struct {
 		Type         string             `json:"type"`
 		ID           string             `json:"id,omitempty"`
@@ -154,6 +157,30 @@ type (
 		Progress     *mangahub.Progress `json:"progress,omitempty"`
 	}
 )
+
+// MarshalJSON writes "progress" on every conflict, as null when the user has
+// no record yet (an expected_version given for a record that does not
+// exist), the way HTTP's problem does: the contract says a conflict carries
+// the current state, and "none" is a state. Other errors leave it out.
+func (e Error) MarshalJSON() ([]byte, error) {
+	type plain Error // no methods, so no recursion
+	var v any = plain(e)
+	if e.Code == mangahub.CodeConflict {
+		v = struct {
+			plain
+			Progress *mangahub.Progress `json:"progress"`
+		}{plain(e), e.Progress}
+	}
+	// Marshal's encoder does not escape HTML; neither may this one, or
+	// messages would read differently depending on their type.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
 
 // ServerMessage is any server message, decoded generically by clients.
 type ServerMessage struct {

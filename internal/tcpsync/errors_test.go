@@ -31,9 +31,12 @@ func TestBeforeAuth(t *testing.T) {
 		{"ping", `{"type":"ping","id":"p"}`, mangahub.CodeUnauthenticated, "p"},
 		{"progress update", `{"type":"progress_update","manga_id":1,"chapter":1}`, mangahub.CodeUnauthenticated, ""},
 		{"unknown type", `{"type":"hello"}`, mangahub.CodeUnauthenticated, ""},
-		{"garbage", "\x16\x03\x01\x02\x00\x01\x00", mangahub.CodeInvalidJSON, ""},
-		{"invalid utf-8", "{\"type\":\"auth\",\"token\":\"\xc3\x28\"}", mangahub.CodeInvalidJSON, ""},
-		{"array", `[{"type":"auth","token":"x"}]`, mangahub.CodeInvalidJSON, ""},
+		// Not JSON is not an auth message either: unauthenticated, not
+		// invalid_json (which leaves a connection open).
+		{"garbage", "\x16\x03\x01\x02\x00\x01\x00", mangahub.CodeUnauthenticated, ""},
+		{"invalid utf-8", "{\"type\":\"auth\",\"token\":\"\xc3\x28\"}", mangahub.CodeUnauthenticated, ""},
+		{"array", `[{"type":"auth","token":"x"}]`, mangahub.CodeUnauthenticated, ""},
+		{"duplicate key", `{"type":"auth","token":"x","token":"y"}`, mangahub.CodeUnauthenticated, ""},
 		{"numeric token", `{"type":"auth","id":"a","token":12345}`, mangahub.CodeAuthFailed, "a"},
 		{"missing token", `{"type":"auth"}`, mangahub.CodeAuthFailed, ""},
 		{"garbage token", `{"type":"auth","token":"not-a-jwt"}`, mangahub.CodeAuthFailed, ""},

@@ -257,6 +257,13 @@ func TestWebSocketClosing(t *testing.T) {
 		w.expectError(t, mangahub.CodeUnauthenticated, "early")
 		w.expectClosed(t, websocket.StatusPolicyViolation)
 	})
+	t.Run("not JSON before auth", func(t *testing.T) {
+		w := s.dialWS(t)
+		w.expect(t, protocol.TypeAuthRequired)
+		w.sendRaw(t, []byte("hello"))
+		w.expectError(t, mangahub.CodeUnauthenticated, "")
+		w.expectClosed(t, websocket.StatusPolicyViolation)
+	})
 	t.Run("auth failed", func(t *testing.T) {
 		w := s.dialWS(t)
 		w.expect(t, protocol.TypeAuthRequired)
