@@ -21,6 +21,9 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RequireSecret(); err != nil {
+		return fmt.Errorf("%w: configuration:\n%v", errUsage, err)
+	}
 	logger := server.NewLogger(cfg, env.Stderr)
 	srv, err := server.New(ctx, cfg, logger, version())
 	if err != nil {

@@ -184,7 +184,7 @@ func Load(getenv func(string) string, args []string) (*Config, error) {
 			c.WriteMode = WriteBehind
 		}
 	}
-	if c.WriteMode == WriteBehind && c.RedisURL == "" && c.DatabaseURL != "" {
+	if c.WriteMode == WriteBehind && c.RedisURL == "" {
 		// Pending writes would live only in this process's memory: a crash
 		// would lose acknowledged changes.
 		errs = append(errs, errors.New("MANGAHUB_WRITE_MODE: write-behind needs MANGAHUB_REDIS_URL (pending writes must survive a crash)"))

@@ -93,12 +93,14 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestWriteBehindWithoutRedisIsRefusedOnPostgres(t *testing.T) {
-	_, err := config.Load(env(map[string]string{
-		"MANGAHUB_DATABASE_URL": "postgres://u@h/db",
-		"MANGAHUB_WRITE_MODE":   "write-behind",
-	}), nil)
-	if err == nil || !strings.Contains(err.Error(), "MANGAHUB_REDIS_URL") {
-		t.Fatalf("err = %v", err)
+func TestWriteBehindWithoutRedisIsRefused(t *testing.T) {
+	for _, db := range []string{"", "postgres://u@h/db"} {
+		_, err := config.Load(env(map[string]string{
+			"MANGAHUB_DATABASE_URL": db,
+			"MANGAHUB_WRITE_MODE":   "write-behind",
+		}), nil)
+		if err == nil || !strings.Contains(err.Error(), "MANGAHUB_REDIS_URL") {
+			t.Fatalf("database %q: err = %v", db, err)
+		}
 	}
 }
