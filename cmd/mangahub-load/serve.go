@@ -19,6 +19,7 @@ func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
 	blockProfile := fs.String("blockprofile", "", "also write a block profile (where goroutines waited) of the same window here")
+	allocProfile := fs.String("allocprofile", "", "also write the allocations profile (since start) at the end of the window here")
 	delay := fs.Duration("profile-delay", 0, "start profiling after this long")
 	length := fs.Duration("profile-for", 30*time.Second, "profile for this long (at most 10m)")
 	if err := parse(fs, args); err != nil {
@@ -68,6 +69,11 @@ func serve(ctx context.Context, args []string) error {
 				runtime.SetBlockProfileRate(0)
 				if err := writeProfile("block", *blockProfile); err != nil {
 					fmt.Fprintln(os.Stderr, "block profile:", err)
+				}
+			}
+			if *allocProfile != "" {
+				if err := writeProfile("allocs", *allocProfile); err != nil {
+					fmt.Fprintln(os.Stderr, "allocs profile:", err)
 				}
 			}
 		}()

@@ -1,6 +1,7 @@
 package protocol_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,33 @@ func TestErrorProgressField(t *testing.T) {
 				t.Fatalf("Marshal = %s\nwant       %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// The top-level walk finds each value's end whatever it holds, so unknown
+// nested values and odd spacing never shift the known fields.
+func TestDecodeWalksAnyLayout(t *testing.T) {
+	tests := []struct {
+		in   string
+		want protocol.Request
+		code mangahub.ErrorCode
+	}{
+		{in: " { \"type\" : \"progress_update\" ,\r\n \"extra\" : {\"a\":[1,{\"b\":\"}],\\\"\"}],\"c\":null} , \"manga_id\" : 3 ,\t\"chapter\":4, \"id\":\"x\" } ",
+			want: protocol.Request{Type: protocol.TypeProgressUpdate, ID: "x", Update: mangahub.ProgressUpdate{MangaID: 3, Chapter: 4}}},
+		{in: `{"typ\u0065":"ping","i\u0064":"\u00e9"}`, want: protocol.Request{Type: protocol.TypePing, ID: "é"}},
+		{in: `{"list":[[],[[]],{}],"type":"list_progress"}`, want: protocol.Request{Type: protocol.TypeListProgress}},
+		{in: `{}`, code: mangahub.CodeValidation},
+		{in: `{"type":"ping","typ\u0065":"ping"}`, code: mangahub.CodeInvalidJSON},
+		{in: `{"type":"get_progress","manga_id":-0,"x":true}`, want: protocol.Request{Type: protocol.TypeGetProgress}},
+	}
+	for _, tt := range tests {
+		got, err := protocol.Decode([]byte(tt.in))
+		if code := mangahub.ErrorCodeOf(err); code != tt.code {
+			t.Errorf("Decode(%s): code %q (%v), want %q", tt.in, code, err, tt.code)
+			continue
+		}
+		if tt.code == "" && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Decode(%s) = %+v, want %+v", tt.in, got, tt.want)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"sync"
-	"time"
 
 	"github.com/mangahub/mangahub"
 )
@@ -12,10 +11,6 @@ import (
 // maxBatch bounds one group commit, so that a burst cannot make one
 // transaction (and the wait of its first writer) arbitrarily long.
 const maxBatch = 256
-
-// batchTimeout bounds one group commit; it is not tied to any one caller's
-// context, because the transaction serves them all.
-const batchTimeout = 30 * time.Second
 
 // putBatcher commits concurrent progress writes together. The first writer
 // to arrive while no commit runs becomes the leader: it takes every write
@@ -73,8 +68,11 @@ func (b *putBatcher) lead() {
 }
 
 func (b *putBatcher) commit(batch []*putRequest) {
-	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
-	defer cancel()
+	// The transaction serves every caller of the batch, so no one caller's
+	// context may cancel it; and a context that cannot be cancelled spares
+	// the driver an interrupt-watching goroutine per statement. A batch is
+	// bounded by maxBatch primary-key writes.
+	ctx := context.Background()
 	results := make([]error, len(batch))
 	insert, err := b.stmts.prepared(ctx, b.db, insertProgressSQL)
 	if err == nil {

@@ -34,6 +34,10 @@ const (
 
 // FindProgress returns one user's record for one manga.
 func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
+	// One primary-key lookup is not worth interrupting, and a context without
+	// a Done channel spares the driver a goroutine per query (every progress
+	// update makes one).
+	ctx = context.WithoutCancel(ctx)
 	stmt, err := s.db.stmts.prepared(ctx, s.db.read, findProgressSQL)
 	if err != nil {
 		return nil, translate(ctx, err)
