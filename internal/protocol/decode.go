@@ -260,6 +260,9 @@ func optString(field string, raw json.RawMessage) (string, error) {
 	if raw[0] != '"' {
 		return "", mangahub.FieldError(field, "must be a string")
 	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil // nothing to unescape
+	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", mangahub.FieldError(field, "must be a string")

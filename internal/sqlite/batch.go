@@ -94,6 +94,7 @@ func (b *putBatcher) commit(batch []*putRequest) {
 // run executes the batch in one transaction, one result per write.
 func (b *putBatcher) run(ctx context.Context, batch []*putRequest, insert, update *sql.Stmt, results []error) error {
 	return inTx(ctx, b.db, func(tx *sql.Tx) error {
+		insert, update := tx.StmtContext(ctx, insert), tx.StmtContext(ctx, update)
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				results[i] = mangahub.Unavailable(err) // gave up before its turn

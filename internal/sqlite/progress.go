@@ -111,7 +111,8 @@ func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) e
 	return s.db.puts.put(ctx, p)
 }
 
-// putProgressTx is one compare-and-set inside a write transaction. A failed
+// putProgressTx is one compare-and-set inside a write transaction, with the
+// transaction's own insert and update statements. A failed
 // statement (a foreign key, say) leaves the transaction usable for the
 // others of its batch.
 func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p *mangahub.Progress) error {
@@ -120,10 +121,10 @@ func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p 
 		err error
 	)
 	if p.Version == 1 {
-		res, err = tx.StmtContext(ctx, insert).ExecContext(ctx,
+		res, err = insert.ExecContext(ctx,
 			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
 	} else {
-		res, err = tx.StmtContext(ctx, update).ExecContext(ctx,
+		res, err = update.ExecContext(ctx,
 			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
 			p.UserID, p.MangaID, p.Version-1)
 	}
