@@ -278,6 +278,15 @@ func TestWebSocketClosing(t *testing.T) {
 		w.expectClosed(t, websocket.StatusMessageTooBig)
 	})
 	t.Run("too many connections", func(t *testing.T) {
+		// The connections closed above leave the hub when their close
+		// handshakes end; only then is the user's count back to zero.
+		deadline := time.Now().Add(10 * time.Second)
+		for s.env.Hub.ActiveConnections() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d connections still registered", s.env.Hub.ActiveConnections())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		s.loginWS(t, tok)
 		s.loginWS(t, tok)
 		w := s.dialWS(t)
