@@ -28,7 +28,7 @@ type userCreated struct {
 type registerOutput struct{ Body userCreated }
 
 func (s *server) handleAuthRegister(ctx context.Context, in *registerInput) (*registerOutput, error) {
-	if err := s.limits.allowAddr(stateFrom(ctx).remote); err != nil {
+	if err := s.limits.allowAddr("register", stateFrom(ctx).remote); err != nil {
 		return nil, err
 	}
 	u, err := s.auth.Register(ctx, in.Body.Username, in.Body.Email, in.Body.Password)
@@ -58,7 +58,7 @@ type loginOutput struct{ Body loginSession }
 
 func (s *server) handleAuthLogin(ctx context.Context, in *loginInput) (*loginOutput, error) {
 	login := in.Body.Username
-	if err := s.limits.allowAddr(stateFrom(ctx).remote); err != nil {
+	if err := s.limits.allowAddr("login", stateFrom(ctx).remote); err != nil {
 		return nil, err
 	}
 	if err := s.limits.peekLogin(login); err != nil {
@@ -145,8 +145,9 @@ func (s *server) handleMeGet(ctx context.Context, _ *struct{}) (*meOutput, error
 	return &meOutput{Body: me{UserID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt}}, nil
 }
 
-// authLimiter throttles guessing: register and login attempts per client
-// address, and failed logins per username (so one account cannot be
+// authLimiter throttles guessing: register attempts and login attempts per
+// client address (a bucket each, so signing up does not use up the logins
+// that follow it), and failed logins per username (so one account cannot be
 // brute-forced from many addresses). Nil buckets mean "no limit".
 type authLimiter struct {
 	byAddr  *ratelimit.Keyed
@@ -160,11 +161,11 @@ func newAuthLimiter(l ratelimit.Limit) authLimiter {
 	return authLimiter{byAddr: ratelimit.New(l, nil), byLogin: ratelimit.New(l, nil)}
 }
 
-func (a authLimiter) allowAddr(host string) error {
+func (a authLimiter) allowAddr(route, host string) error {
 	if a.byAddr == nil {
 		return nil
 	}
-	if ok, wait := a.byAddr.Allow(host); !ok {
+	if ok, wait := a.byAddr.Allow(route + " " + host); !ok {
 		return tooManyAttempts(wait)
 	}
 	return nil

@@ -183,17 +183,20 @@ func TestAuthRateLimits(t *testing.T) {
 		from := func(addr string, path string, body any) response {
 			return send(t, e.h, request{method: http.MethodPost, path: path, body: body, remote: addr})
 		}
-		// Register and login share the address's budget.
-		from("192.0.2.1:1000", "/auth/register", map[string]string{"username": "carol", "email": "carol@example.com", "password": "wonderland"}).
-			wantStatus(t, http.StatusCreated)
+		// Register and login have a budget each per address.
+		for _, name := range []string{"carol", "dave"} {
+			from("192.0.2.1:1000", "/auth/register", map[string]string{"username": name, "email": name + "@example.com", "password": "wonderland"}).
+				wantStatus(t, http.StatusCreated)
+		}
+		from("192.0.2.1:1004", "/auth/register", map[string]string{"username": "erin", "email": "erin@example.com", "password": "wonderland"}).
+			wantProblem(t, http.StatusTooManyRequests, "rate_limited")
 		from("192.0.2.1:1001", "/auth/login", map[string]string{"username": "carol", "password": "wonderland"}).wantStatus(t, http.StatusOK)
+		from("192.0.2.1:1002", "/auth/login", map[string]string{"username": "dave", "password": "wonderland"}).wantStatus(t, http.StatusOK)
 		res := send(t, e.h, request{method: http.MethodPost, path: "/auth/login", remote: "192.0.2.1:1003",
 			body:   map[string]string{"username": "carol", "password": "wonderland"},
 			header: map[string]string{"X-Forwarded-For": "198.51.100.7"}}) // not trusted
 		p := res.wantProblem(t, http.StatusTooManyRequests, "rate_limited")
 		wantRetryAfter(t, res, p)
-		from("192.0.2.1:1004", "/auth/register", map[string]string{"username": "dave", "email": "dave@example.com", "password": "wonderland"}).
-			wantProblem(t, http.StatusTooManyRequests, "rate_limited")
 		// Another address has its own budget.
 		from("192.0.2.2:1000", "/auth/login", map[string]string{"username": "carol", "password": "wonderland"}).wantStatus(t, http.StatusOK)
 		if got := counterValue(t, e.metrics.RateLimited.WithLabelValues("http")); got != 2 {
