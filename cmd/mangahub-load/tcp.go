@@ -59,17 +59,8 @@ func tcpIdle(ctx context.Context, args []string) error {
 	case *hold <= 0 || *hold > time.Hour:
 		return fmt.Errorf("-hold must be in (0, 1h]")
 	}
-	if err := loadtest.CheckLoopback(*addr); err != nil {
-		return err
-	}
-	if err := checkHTTPBase(*httpBase); err != nil {
-		return err
-	}
-	sources, err := loadtest.ParseSources(*srcs)
+	sources, _, err := tcpTargets(*addr, *httpBase, *srcs, *tokensPath)
 	if err != nil {
-		return err
-	}
-	if _, err := loadtest.ReadTokens(*tokensPath); err != nil {
 		return err
 	}
 	self, err := os.Executable()
@@ -164,17 +155,7 @@ func tcpFanout(ctx context.Context, args []string) error {
 	case *conc < 1 || *conc > 1000:
 		return fmt.Errorf("-c must be between 1 and 1000")
 	}
-	if err := loadtest.CheckLoopback(*addr); err != nil {
-		return err
-	}
-	if err := checkHTTPBase(*httpBase); err != nil {
-		return err
-	}
-	sources, err := loadtest.ParseSources(*srcs)
-	if err != nil {
-		return err
-	}
-	tokens, err := loadtest.ReadTokens(*tokensPath)
+	sources, tokens, err := tcpTargets(*addr, *httpBase, *srcs, *tokensPath)
 	if err != nil {
 		return err
 	}
@@ -226,4 +207,24 @@ func serveBaseline(ctx context.Context, args []string) error {
 		ln.Close()
 	}()
 	return s.Serve(ln)
+}
+
+// tcpTargets checks that every address a TCP run talks to is on loopback
+// and reads the source addresses and tokens it uses.
+func tcpTargets(addr, httpBase, srcs, tokensPath string) ([]netip.Addr, []string, error) {
+	if err := loadtest.CheckLoopback(addr); err != nil {
+		return nil, nil, err
+	}
+	if err := checkHTTPBase(httpBase); err != nil {
+		return nil, nil, err
+	}
+	sources, err := loadtest.ParseSources(srcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	tokens, err := loadtest.ReadTokens(tokensPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sources, tokens, nil
 }

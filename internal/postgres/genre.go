@@ -22,16 +22,9 @@ func (s *MangaStore) FindGenres(ctx context.Context) ([]*mangahub.Genre, error) 
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
-	defer rows.Close()
-	genres := []*mangahub.Genre{}
-	for rows.Next() {
-		var g mangahub.Genre
-		if err := rows.Scan(&g.ID, &g.Name, &g.MangaCount); err != nil {
-			return nil, translate(ctx, err)
-		}
-		genres = append(genres, &g)
-	}
-	if err := rows.Err(); err != nil {
+	// The columns are Genre's fields in order.
+	genres, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByPos[mangahub.Genre])
+	if err != nil {
 		return nil, translate(ctx, err)
 	}
 	return genres, nil

@@ -75,15 +75,7 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanManga(rows)
-			if err != nil {
-				return err
-			}
-			page = append(page, m)
-		}
-		if err := rows.Err(); err != nil {
+		if page, err = pgx.CollectRows(rows, collectManga); err != nil {
 			return err
 		}
 		return loadGenres(ctx, tx, page)
@@ -297,6 +289,8 @@ func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*manga
 	}
 	return m, nil
 }
+
+func collectManga(row pgx.CollectableRow) (*mangahub.Manga, error) { return scanManga(row) }
 
 func scanManga(row pgx.Row) (*mangahub.Manga, error) {
 	var (

@@ -65,15 +65,8 @@ func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressF
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanProgress(rows)
-			if err != nil {
-				return err
-			}
-			page = append(page, p)
-		}
-		return rows.Err()
+		page, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.Progress, error) { return scanProgress(row) })
+		return err
 	})
 	if err != nil {
 		return nil, 0, err
