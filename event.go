@@ -35,7 +35,9 @@ type Event struct {
 	Type     EventType `json:"type"`
 	UserID   string    `json:"user_id"`
 	MangaID  int64     `json:"manga_id"`
-	Progress *Progress `json:"progress,omitempty"` // set for EventProgressUpdated
+	// Progress is the new record, or for EventProgressDeleted the tombstone
+	// (its Version is the deleted record's).
+	Progress *Progress `json:"progress"`
 	Origin   Origin    `json:"origin"`
 }
 
@@ -45,7 +47,15 @@ type Bus interface {
 	// Publish hands ev to every subscriber on every instance. It must not
 	// block on slow subscribers.
 	Publish(ctx context.Context, ev Event) error
-	// Subscribe registers fn for every event; fn must not block. The returned
-	// function unsubscribes.
+	// Subscribe registers fn for the events of every user this instance
+	// watches (an in-process bus may deliver all events); fn must not block.
+	// The returned function unsubscribes.
 	Subscribe(fn func(Event)) (unsubscribe func())
+	// Watch declares that this instance has live connections of userID, so
+	// that a cluster bus delivers that user's events here (an instance then
+	// receives only the events it can use). It returns once the
+	// subscription is in place, so that no event published after it is
+	// missed. Calls nest: the user is watched until every returned unwatch
+	// has been called.
+	Watch(ctx context.Context, userID string) (unwatch func(), err error)
 }

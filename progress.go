@@ -28,7 +28,8 @@ func (s ReadingStatus) Valid() bool {
 }
 
 // Progress is one user's reading state for one manga. Version starts at 1 and
-// grows by one with every applied change.
+// grows by one with every applied change; it never repeats for one (user,
+// manga), not even across a delete.
 type Progress struct {
 	UserID     string        `json:"user_id"`
 	MangaID    int64         `json:"manga_id"`
@@ -37,6 +38,21 @@ type Progress struct {
 	LastReadAt time.Time     `json:"last_read_at"`
 	UpdatedAt  time.Time     `json:"updated_at"`
 	Version    int64         `json:"version"`
+	// Deleted marks a tombstone: the record was deleted at Version (the
+	// other fields are as they were then). Stores keep tombstones so that a
+	// record created again continues from Version+1, and so that a batch
+	// flush can tell a late write from a fresh one. Clients never see them.
+	Deleted bool `json:"-"`
+}
+
+// Newer reports whether p is a later state of its record than q: a higher
+// version, or the delete of the same version. It is the order of every
+// newer-wins merge (batch flushes, caches).
+func (p *Progress) Newer(q *Progress) bool {
+	if p.Version != q.Version {
+		return p.Version > q.Version
+	}
+	return p.Deleted && !q.Deleted
 }
 
 // ProgressUpdate is a requested change, as any transport received it. The
@@ -58,24 +74,60 @@ type ProgressFilter struct {
 	Offset int
 }
 
+// ProgressChange is one change of a record, as a store applies it: a put of
+// Progress (created or updated at Progress.Version) or, when
+// Progress.Deleted, the delete of the record at Progress.Version.
+type ProgressChange struct {
+	Progress *Progress
+	// BaseDeleted tells, for a put at a version above 1, that the state at
+	// Version-1 it was computed from is a tombstone (a re-create).
+	BaseDeleted bool
+	// Origin is who made the change, for the event that tells the other
+	// devices.
+	Origin Origin
+}
+
+// Event returns the bus event announcing ch.
+func (ch ProgressChange) Event() Event {
+	ev := Event{Type: EventProgressUpdated, UserID: ch.Progress.UserID, MangaID: ch.Progress.MangaID, Progress: ch.Progress, Origin: ch.Origin}
+	if ch.Progress.Deleted {
+		ev.Type = EventProgressDeleted
+	}
+	return ev
+}
+
 // ProgressStore persists progress. Stores know no rules beyond an atomic
 // compare-and-set by version: the rules live in package progress, so they are
 // the same over SQL, Redis and memory.
 type ProgressStore interface {
-	// FindProgress returns CodeNotFound when there is no record.
+	// FindProgress returns the record, or its tombstone (Deleted) when it
+	// was deleted; CodeNotFound when there never was one.
 	FindProgress(ctx context.Context, userID string, mangaID int64) (*Progress, error)
-	// FindProgresses lists a user's records, most recently updated first
-	// (ties broken by manga_id).
+	// FindProgresses lists a user's live records, most recently updated
+	// first (ties broken by manga_id).
 	FindProgresses(ctx context.Context, f ProgressFilter) ([]*Progress, int, error)
-	// PutProgress stores p only if the stored version is p.Version-1 (no
-	// record at all when p.Version is 1); otherwise it returns
+	// ApplyProgress stores ch only if the stored state is the one ch was
+	// computed from: nothing at all for a put at version 1; the record (or,
+	// with BaseDeleted, the tombstone) at Version-1 for a put; the live
+	// record at Version for a delete. Otherwise it returns
 	// ErrVersionMismatch and changes nothing. A manga that does not exist is
-	// CodeMangaNotFound.
-	PutProgress(ctx context.Context, p *Progress) error
-	// DeleteProgress returns CodeNotFound when there is no record.
-	DeleteProgress(ctx context.Context, userID string, mangaID int64) error
+	// CodeMangaNotFound. An engine that publishes the change on the bus in
+	// the same atomic step reports published; otherwise the caller
+	// publishes.
+	ApplyProgress(ctx context.Context, ch ProgressChange) (published bool, err error)
 }
 
-// ErrVersionMismatch is returned by ProgressStore.PutProgress when another
+// ProgressBatchWriter is the durable side of write-behind: it takes batches
+// of records (tombstones included) in any order and any number of times.
+type ProgressBatchWriter interface {
+	// PutProgressBatch stores each record that is newer (Progress.Newer)
+	// than the stored state of its (user, manga), in one statement where
+	// the engine allows, and leaves the others. Records whose user or manga
+	// no longer exists are not stored and are returned as rejected; they
+	// never fail the rest of the batch.
+	PutProgressBatch(ctx context.Context, ps []*Progress) (rejected []*Progress, err error)
+}
+
+// ErrVersionMismatch is returned by ProgressStore.ApplyProgress when another
 // writer got there first; the caller re-reads and tries again.
 var ErrVersionMismatch = &Error{Code: CodeConflict, Message: "progress was changed concurrently"}

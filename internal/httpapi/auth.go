@@ -7,7 +7,6 @@ import (
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/auth"
-	"github.com/mangahub/mangahub/internal/ratelimit"
 )
 
 type registerInput struct {
@@ -28,7 +27,7 @@ type userCreated struct {
 type registerOutput struct{ Body userCreated }
 
 func (s *server) handleAuthRegister(ctx context.Context, in *registerInput) (*registerOutput, error) {
-	if err := s.limits.allowAddr("register", stateFrom(ctx).remote); err != nil {
+	if err := s.limits.allowAddr(ctx, "register", stateFrom(ctx).remote); err != nil {
 		return nil, err
 	}
 	u, err := s.auth.Register(ctx, in.Body.Username, in.Body.Email, in.Body.Password)
@@ -58,15 +57,15 @@ type loginOutput struct{ Body loginSession }
 
 func (s *server) handleAuthLogin(ctx context.Context, in *loginInput) (*loginOutput, error) {
 	login := in.Body.Username
-	if err := s.limits.allowAddr("login", stateFrom(ctx).remote); err != nil {
+	if err := s.limits.allowAddr(ctx, "login", stateFrom(ctx).remote); err != nil {
 		return nil, err
 	}
-	if err := s.limits.peekLogin(login); err != nil {
+	if err := s.limits.peekLogin(ctx, login); err != nil {
 		return nil, err
 	}
 	sess, err := s.auth.Login(ctx, login, in.Body.Password)
 	if mangahub.IsCode(err, mangahub.CodeInvalidCredentials) {
-		s.limits.failLogin(login)
+		s.limits.failLogin(ctx, login)
 	}
 	if err != nil {
 		return nil, err
@@ -148,24 +147,18 @@ func (s *server) handleMeGet(ctx context.Context, _ *struct{}) (*meOutput, error
 // authLimiter throttles guessing: register attempts and login attempts per
 // client address (a bucket each, so signing up does not use up the logins
 // that follow it), and failed logins per username (so one account cannot be
-// brute-forced from many addresses). Nil buckets mean "no limit".
+// brute-forced from many addresses). Nil limiters mean "no limit"; a limiter
+// that cannot decide lets the attempt through (bcrypt still bounds the cost).
 type authLimiter struct {
-	byAddr  *ratelimit.Keyed
-	byLogin *ratelimit.Keyed
+	byAddr  mangahub.RateLimiter
+	byLogin mangahub.RateLimiter
 }
 
-func newAuthLimiter(l ratelimit.Limit) authLimiter {
-	if l.Rate <= 0 || l.Burst <= 0 {
-		return authLimiter{}
-	}
-	return authLimiter{byAddr: ratelimit.New(l, nil), byLogin: ratelimit.New(l, nil)}
-}
-
-func (a authLimiter) allowAddr(route, host string) error {
+func (a authLimiter) allowAddr(ctx context.Context, route, host string) error {
 	if a.byAddr == nil {
 		return nil
 	}
-	if ok, wait := a.byAddr.Allow(route + " " + host); !ok {
+	if ok, wait, err := a.byAddr.Allow(ctx, route+" "+host); err == nil && !ok {
 		return tooManyAttempts(wait)
 	}
 	return nil
@@ -173,19 +166,19 @@ func (a authLimiter) allowAddr(route, host string) error {
 
 // peekLogin refuses a login whose username has used up its failures, without
 // spending a token: successful logins never count.
-func (a authLimiter) peekLogin(login string) error {
+func (a authLimiter) peekLogin(ctx context.Context, login string) error {
 	if a.byLogin == nil {
 		return nil
 	}
-	if ok, wait := a.byLogin.Peek(loginKey(login)); !ok {
+	if ok, wait, err := a.byLogin.Peek(ctx, loginKey(login)); err == nil && !ok {
 		return tooManyAttempts(wait)
 	}
 	return nil
 }
 
-func (a authLimiter) failLogin(login string) {
+func (a authLimiter) failLogin(ctx context.Context, login string) {
 	if a.byLogin != nil {
-		a.byLogin.Take(loginKey(login))
+		_ = a.byLogin.Take(ctx, loginKey(login))
 	}
 }
 

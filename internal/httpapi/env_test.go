@@ -75,14 +75,14 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	e.user, e.userToken = e.account(t, "reader", mangahub.RoleUser)
 
 	e.h = httpapi.New(httpapi.Deps{
-		Auth:      e.auth,
-		Catalog:   cat,
-		Progress:  prog,
-		Metrics:   e.metrics,
-		Logger:    slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Ready:     opts.ready,
-		AuthLimit: opts.authLimit,
-		Version:   "test",
+		Auth:       e.auth,
+		Catalog:    cat,
+		Progress:   prog,
+		Metrics:    e.metrics,
+		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Ready:      opts.ready,
+		AuthByAddr: authLimiterOf(opts.authLimit), AuthByLogin: authLimiterOf(opts.authLimit),
+		Version: "test",
 	})
 	return e
 }
@@ -175,3 +175,11 @@ func (e *env) get(t testing.TB, path string) response {
 }
 
 func mangaPath(id int64) string { return fmt.Sprintf("/api/manga/%d", id) }
+
+// authLimiterOf is a fresh in-process limiter, nil for a zero limit.
+func authLimiterOf(l ratelimit.Limit) mangahub.RateLimiter {
+	if l.Rate <= 0 {
+		return nil
+	}
+	return ratelimit.New(l, nil)
+}

@@ -18,7 +18,6 @@ import (
 	"github.com/mangahub/mangahub/internal/auth"
 	"github.com/mangahub/mangahub/internal/catalog"
 	"github.com/mangahub/mangahub/internal/metrics"
-	"github.com/mangahub/mangahub/internal/ratelimit"
 )
 
 // AuthService is what the transport needs of package auth.
@@ -76,9 +75,9 @@ type Deps struct {
 	Ready func(ctx context.Context) Readiness
 	// WebSocket, when non-nil, is mounted at GET /ws.
 	WebSocket http.Handler
-	// AuthLimit bounds register and login attempts per client address, and
-	// failed logins per username. A zero Limit disables both.
-	AuthLimit ratelimit.Limit
+	// AuthByAddr bounds register and login attempts per client address,
+	// AuthByLogin failed logins per username; nil disables either.
+	AuthByAddr, AuthByLogin mangahub.RateLimiter
 	// Version is reported in the OpenAPI document.
 	Version string
 	// OpsOnly serves just /healthz, /readyz, /metrics and /openapi.json:
@@ -111,7 +110,7 @@ func New(d Deps) http.Handler {
 		metrics:  d.Metrics,
 		log:      d.Logger,
 		ready:    d.Ready,
-		limits:   newAuthLimiter(d.AuthLimit),
+		limits:   authLimiter{byAddr: d.AuthByAddr, byLogin: d.AuthByLogin},
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

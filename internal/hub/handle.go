@@ -118,6 +118,15 @@ func (s *session) authenticate(req protocol.Request, decodeErr error) {
 		return
 	}
 	s.who = who
+	// Watch before auth_ok: from then on the client may count on every
+	// change of its user reaching it, whichever instance made it. A bus that
+	// cannot watch (Redis down) still delivers this instance's changes.
+	unwatch, err := s.h.bus.Watch(ctx, who.UserID)
+	if err != nil {
+		s.h.log.LogAttrs(context.Background(), slog.LevelWarn, "cannot watch the user's events on the bus; pushes from other instances will be missed",
+			slog.String("connection_id", s.id), slog.String("user_id", who.UserID), slog.Any("err", err))
+	}
+	s.unwatch = unwatch
 	if err := s.h.register(s); err != nil {
 		if err == errStopping {
 			s.finish(shutdownLine, CloseGoingAway, true)

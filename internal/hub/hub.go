@@ -78,6 +78,7 @@ type Hub struct {
 	cfg      Config
 	auth     Authenticator
 	progress ProgressService
+	bus      mangahub.Bus
 	log      *slog.Logger
 	metrics  *metrics.Metrics
 
@@ -120,7 +121,7 @@ func New(cfg Config, auth Authenticator, progress ProgressService, bus mangahub.
 		m = metrics.New()
 	}
 	h := &Hub{
-		cfg: cfg, auth: auth, progress: progress, log: logger, metrics: m,
+		cfg: cfg, auth: auth, progress: progress, bus: bus, log: logger, metrics: m,
 		users: make(map[string][]*session),
 		all:   make(map[*session]struct{}),
 	}
@@ -166,6 +167,9 @@ func (h *Hub) release(s *session) {
 		h.removeUserLocked(s)
 	}
 	h.mu.Unlock()
+	if s.unwatch != nil {
+		s.unwatch()
+	}
 	h.active.Add(-1)
 	h.metrics.TCPActiveConnections.Dec()
 	h.sessions.Done()

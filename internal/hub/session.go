@@ -28,8 +28,9 @@ type session struct {
 
 	// who and authed are written by the handler of the auth message before
 	// the session is registered, and only read afterwards.
-	who    mangahub.Identity
-	authed bool
+	who     mangahub.Identity
+	authed  bool
+	unwatch func() // ends the bus watch of who, nil when none
 
 	mu       sync.Mutex
 	queue    [][]byte // outbound, bounded by Config.SendQueue

@@ -46,3 +46,6 @@ func (b *Bus) Subscribe(fn func(mangahub.Event)) func() {
 		delete(b.subs, id)
 	}
 }
+
+// Watch is a no-op: every event of this process reaches every subscriber.
+func (b *Bus) Watch(context.Context, string) (func(), error) { return func() {}, nil }

@@ -17,6 +17,7 @@ import (
 // DB is a pool of connections to one PostgreSQL database.
 type DB struct {
 	pool *pgxpool.Pool
+	cas  *casBatcher // group commit of progress writes
 }
 
 // querier is what the pool and a transaction both offer.
@@ -48,7 +49,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.cas = &casBatcher{db: db}
+	return db, nil
 }
 
 // Close closes every connection, waiting for those in use to be released.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,9 +19,9 @@ var _ mangahub.ProgressStore = (*ProgressStore)(nil)
 // NewProgressStore returns the progress records of db.
 func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
 
-const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version`
+const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted`
 
-// FindProgress returns one user's record for one manga.
+// FindProgress returns one user's record (or tombstone) for one manga.
 func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
 	p, err := scanProgress(s.db.pool.QueryRow(ctx,
 		`SELECT `+progressColumns+` FROM user_progress WHERE user_id = $1 AND manga_id = $2`, userID, mangaID))
@@ -33,11 +34,12 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 	return p, nil
 }
 
-// FindProgresses returns one page of a user's records, most recently updated
-// first, and how many there are in all. A Limit of zero or less means all.
+// FindProgresses returns one page of a user's live records, most recently
+// updated first, and how many there are in all. A Limit of zero or less
+// means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
 	var args params
-	where := ` WHERE user_id = ` + args.add(f.UserID)
+	where := ` WHERE user_id = ` + args.add(f.UserID) + ` AND NOT deleted`
 	if f.Status != "" {
 		where += ` AND status = ` + args.add(string(f.Status))
 	}
@@ -74,68 +76,124 @@ func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressF
 	return page, total, nil
 }
 
-// errMissingParent marks a foreign key violation, which aborts the
-// transaction: which parent is missing is asked afterwards.
-var errMissingParent = errors.New("progress refers to a missing user or manga")
-
-// PutProgress is a compare-and-set by version: version 1 inserts only when
-// there is no record, version N updates only the record at version N-1.
-// Either way one statement decides: a concurrent writer of the same record
-// waits for the row lock and then re-checks the version.
-func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) error {
-	if p.Version < 1 {
-		return mangahub.Internal(fmt.Errorf("progress version %d is below 1", p.Version))
+// ApplyProgress is a compare-and-set: version 1 inserts only when there is
+// no record, any other change updates only the record in the state it was
+// computed from. Concurrent calls share one statement (group commit, see
+// casBatcher), each with its own result. The caller publishes.
+func (s *ProgressStore) ApplyProgress(ctx context.Context, ch mangahub.ProgressChange) (bool, error) {
+	if ch.Progress == nil || ch.Progress.Version < 1 {
+		return false, mangahub.Internal(fmt.Errorf("progress change without a version of at least 1"))
 	}
-	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		var sql string
-		args := []any{p.UserID, p.MangaID, p.Chapter, string(p.Status), p.LastReadAt, p.UpdatedAt, p.Version}
-		if p.Version == 1 {
-			sql = `INSERT INTO user_progress (` + progressColumns + `)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
-				ON CONFLICT (user_id, manga_id) DO NOTHING`
-		} else {
-			sql = `UPDATE user_progress
-				SET current_chapter = $3, status = $4, last_read_at = $5, updated_at = $6, version = $7
-				WHERE user_id = $1 AND manga_id = $2 AND version = $7 - 1`
-		}
-		tag, err := tx.Exec(ctx, sql, args...)
-		if foreignKeyViolation(err) {
-			return errMissingParent
-		}
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			// No record at version N-1 may also mean the manga is gone.
-			if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
-				return err
-			}
-			return mangahub.ErrVersionMismatch
-		}
-		return nil
-	})
-	if errors.Is(err, errMissingParent) {
-		if err := missingParent(ctx, s.db.pool, p.UserID, p.MangaID); err != nil {
-			return translate(ctx, err)
-		}
-		// Both exist by now: the caller re-reads and tries again.
-		return mangahub.ErrVersionMismatch
-	}
-	return err
+	return false, s.db.cas.apply(ctx, ch)
 }
 
-// DeleteProgress removes one record.
-func (s *ProgressStore) DeleteProgress(ctx context.Context, userID string, mangaID int64) error {
-	return s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM user_progress WHERE user_id = $1 AND manga_id = $2`, userID, mangaID)
+// PutProgressBatch stores each record newer than the stored state of its
+// (user, manga) in one statement: a multi-row upsert from arrays, ordered by
+// key so that concurrent flushers lock rows in the same order. Records whose
+// user or manga is gone are filtered out by the same statement and returned
+// as rejected.
+func (s *ProgressStore) PutProgressBatch(ctx context.Context, ps []*mangahub.Progress) ([]*mangahub.Progress, error) {
+	ps = newestPerKey(ps)
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	var cols progressArrays
+	for _, p := range ps {
+		cols.add(p)
+	}
+	var rejected []*mangahub.Progress
+	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			WITH input AS (
+				SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[],
+					$5::timestamptz[], $6::timestamptz[], $7::bigint[], $8::boolean[], $9::integer[])
+					AS t (user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, idx)
+			), valid AS (
+				SELECT * FROM input i
+				WHERE EXISTS (SELECT 1 FROM manga m WHERE m.id = i.manga_id)
+				  AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)
+			), upsert AS (
+				INSERT INTO user_progress AS p (`+progressColumns+`)
+				SELECT user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted
+				FROM valid ORDER BY user_id, manga_id
+				ON CONFLICT (user_id, manga_id) DO UPDATE SET
+					current_chapter = EXCLUDED.current_chapter, status = EXCLUDED.status,
+					last_read_at = EXCLUDED.last_read_at, updated_at = EXCLUDED.updated_at,
+					version = EXCLUDED.version, deleted = EXCLUDED.deleted
+				WHERE (p.version, p.deleted) < (EXCLUDED.version, EXCLUDED.deleted)
+				RETURNING 1
+			)
+			SELECT idx FROM input WHERE idx NOT IN (SELECT idx FROM valid)`,
+			cols.args()...)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return notFound("progress")
+		idx, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			return err
+		}
+		rejected = rejected[:0]
+		for _, i := range idx {
+			rejected = append(rejected, ps[i])
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return rejected, nil
+}
+
+// newestPerKey keeps the newest record of each (user, manga): one statement
+// may not upsert a row twice.
+func newestPerKey(ps []*mangahub.Progress) []*mangahub.Progress {
+	type key struct {
+		user  string
+		manga int64
+	}
+	at := make(map[key]int, len(ps))
+	out := make([]*mangahub.Progress, 0, len(ps))
+	for _, p := range ps {
+		k := key{p.UserID, p.MangaID}
+		if i, ok := at[k]; ok {
+			if p.Newer(out[i]) {
+				out[i] = p
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// progressArrays are records column by column, as unnest takes them.
+type progressArrays struct {
+	users    []string
+	mangas   []int64
+	chapters []int32
+	statuses []string
+	readAt   []time.Time
+	updated  []time.Time
+	versions []int64
+	deleted  []bool
+	idx      []int32
+}
+
+func (a *progressArrays) add(p *mangahub.Progress) {
+	a.idx = append(a.idx, int32(len(a.users)))
+	a.users = append(a.users, p.UserID)
+	a.mangas = append(a.mangas, p.MangaID)
+	a.chapters = append(a.chapters, int32(p.Chapter))
+	a.statuses = append(a.statuses, string(p.Status))
+	a.readAt = append(a.readAt, p.LastReadAt)
+	a.updated = append(a.updated, p.UpdatedAt)
+	a.versions = append(a.versions, p.Version)
+	a.deleted = append(a.deleted, p.Deleted)
+}
+
+func (a *progressArrays) args() []any {
+	return []any{a.users, a.mangas, a.chapters, a.statuses, a.readAt, a.updated, a.versions, a.deleted, a.idx}
 }
 
 // missingParent tells which side of a progress record does not exist, the
@@ -161,7 +219,7 @@ func scanProgress(row pgx.Row) (*mangahub.Progress, error) {
 		p      mangahub.Progress
 		status string
 	)
-	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &p.LastReadAt, &p.UpdatedAt, &p.Version); err != nil {
+	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &p.LastReadAt, &p.UpdatedAt, &p.Version, &p.Deleted); err != nil {
 		return nil, err
 	}
 	p.Status = mangahub.ReadingStatus(status)

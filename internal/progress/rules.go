@@ -53,16 +53,24 @@ func Validate(upd mangahub.ProgressUpdate) error {
 //   - a missing last_read_at means now; one more than FutureSkew ahead is
 //     clamped to now; an explicit last_read_at only counts as a change when it
 //     is later than the stored one (or Force is set);
-//   - version starts at 1 and grows by one per applied change; updated_at is
+//   - version starts at 1 and grows by one per applied change, and never
+//     repeats: over a tombstone (cur.Deleted, a deleted record) the update
+//     creates the record again at the tombstone's version + 1, and
+//     expected_version compares with 0 (there is no record); updated_at is
 //     server time.
 func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, totalChapters *int, now time.Time) (*mangahub.Progress, bool, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	if totalChapters != nil && upd.Chapter > *totalChapters {
 		return nil, false, mangahub.FieldError("chapter", "must be at most %d, the manga's chapter count", *totalChapters)
 	}
-	var stored int64
+	var stored, base int64 // the version a client sees, the one to continue from
 	if cur != nil {
-		stored = cur.Version
+		base = cur.Version
+		if cur.Deleted {
+			cur = nil
+		} else {
+			stored = base
+		}
 	}
 	if upd.ExpectedVersion != nil && *upd.ExpectedVersion != stored {
 		return nil, false, &mangahub.Error{
@@ -87,7 +95,7 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		}
 		return &mangahub.Progress{
 			UserID: userID, MangaID: upd.MangaID, Chapter: upd.Chapter, Status: status,
-			LastReadAt: readAt, UpdatedAt: now, Version: 1,
+			LastReadAt: readAt, UpdatedAt: now, Version: base + 1,
 		}, true, nil
 	}
 

@@ -88,7 +88,7 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 	if err := Validate(upd); err != nil {
 		return nil, false, err
 	}
-	if err := s.allow(userID); err != nil {
+	if err := s.allow(ctx, userID); err != nil {
 		return nil, false, err
 	}
 	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
@@ -104,25 +104,49 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 		if err != nil || !applied {
 			return next, false, err
 		}
-		err = s.store.PutProgress(ctx, next)
-		if errors.Is(err, mangahub.ErrVersionMismatch) {
+		ch := mangahub.ProgressChange{Progress: next, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
+		if err := s.apply(ctx, ch); errors.Is(err, mangahub.ErrVersionMismatch) {
 			continue // another writer won; re-read and apply again
-		}
-		if err != nil {
+		} else if err != nil {
 			return nil, false, err
 		}
-		s.publish(ctx, mangahub.Event{Type: mangahub.EventProgressUpdated, UserID: userID, MangaID: next.MangaID, Progress: next, Origin: origin})
 		return next, true, nil
 	}
-	return nil, false, mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
+	return nil, false, errTooManyWriters
+}
+
+var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
+
+// apply stores ch and, unless the store did it in the same step, publishes
+// it.
+func (s *Service) apply(ctx context.Context, ch mangahub.ProgressChange) error {
+	published, err := s.store.ApplyProgress(ctx, ch)
+	if err != nil {
+		return err
+	}
+	if !published {
+		s.publish(ctx, ch.Event())
+	}
+	return nil
 }
 
 // Get returns one record; CodeNotFound when there is none.
 func (s *Service) Get(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
 	if mangaID <= 0 {
-		return nil, mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
+		return nil, noProgress(mangaID)
 	}
-	return s.store.FindProgress(ctx, userID, mangaID)
+	p, err := s.find(ctx, userID, mangaID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || p.Deleted {
+		return nil, noProgress(mangaID)
+	}
+	return p, nil
+}
+
+func noProgress(mangaID int64) error {
+	return mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
 }
 
 // List returns a page of the user's records, most recently updated first.
@@ -142,21 +166,35 @@ func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*manga
 	return s.store.FindProgresses(ctx, f)
 }
 
-// Delete removes a record and tells the user's other devices.
+// Delete removes a record and tells the user's other devices. The store
+// keeps a tombstone at the deleted version, so that versions never repeat.
 func (s *Service) Delete(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error {
 	if mangaID <= 0 {
-		return mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
+		return noProgress(mangaID)
 	}
-	if err := s.allow(userID); err != nil {
+	if err := s.allow(ctx, userID); err != nil {
 		return err
 	}
-	if err := s.store.DeleteProgress(ctx, userID, mangaID); err != nil {
+	for range casAttempts {
+		cur, err := s.find(ctx, userID, mangaID)
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.Deleted {
+			return noProgress(mangaID)
+		}
+		tomb := *cur
+		tomb.Deleted = true
+		err = s.apply(ctx, mangahub.ProgressChange{Progress: &tomb, Origin: origin})
+		if errors.Is(err, mangahub.ErrVersionMismatch) {
+			continue
+		}
 		return err
 	}
-	s.publish(ctx, mangahub.Event{Type: mangahub.EventProgressDeleted, UserID: userID, MangaID: mangaID, Origin: origin})
-	return nil
+	return errTooManyWriters
 }
 
+// find returns the stored record or tombstone, nil when there is neither.
 func (s *Service) find(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
 	p, err := s.store.FindProgress(ctx, userID, mangaID)
 	if mangahub.IsCode(err, mangahub.CodeNotFound) {
@@ -165,11 +203,19 @@ func (s *Service) find(ctx context.Context, userID string, mangaID int64) (*mang
 	return p, err
 }
 
-func (s *Service) allow(userID string) error {
+// allow takes a token of userID's progress budget. A limiter that cannot
+// decide lets the write through: the limit protects the service, and
+// refusing every write while its store is down would be the worse outage.
+func (s *Service) allow(ctx context.Context, userID string) error {
 	if s.limiter == nil {
 		return nil
 	}
-	if ok, wait := s.limiter.Allow(userID); !ok {
+	ok, wait, err := s.limiter.Allow(ctx, userID)
+	if err != nil {
+		s.log.Warn("rate limiter unavailable; allowing", "user_id", userID, "err", err)
+		return nil
+	}
+	if !ok {
 		return &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "too many progress updates; retry later", RetryAfter: wait}
 	}
 	return nil

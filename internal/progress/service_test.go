@@ -314,3 +314,40 @@ func TestChapterCountIsCachedBriefly(t *testing.T) {
 		t.Fatalf("lookups = %d, want 4", n)
 	}
 }
+
+// Versions never repeat: after a delete the record comes back at the next
+// version, the delete event carries the deleted version, and
+// expected_version treats the deleted record as absent.
+func TestVersionsContinueAcrossDelete(t *testing.T) {
+	f := newFixture(t, generous)
+	ctx := context.Background()
+	origin := mangahub.Origin{Source: mangahub.SourceHTTP}
+	for ch := 1; ch <= 3; ch++ {
+		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
+			t.Fatal(err)
+		}
+		<-f.events
+	}
+	if err := f.svc.Delete(ctx, f.userID, origin, f.manga); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-f.events
+	if ev.Type != mangahub.EventProgressDeleted || ev.Progress == nil || ev.Progress.Version != 3 {
+		t.Fatalf("delete event = %+v, want progress_deleted at version 3", ev)
+	}
+	stale := int64(3)
+	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &stale}); !mangahub.IsCode(err, mangahub.CodeConflict) {
+		t.Fatalf("expected_version 3 after the delete: %v, want conflict (there is no record)", err)
+	}
+	none := int64(0)
+	p, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &none})
+	if err != nil || !applied {
+		t.Fatalf("re-create: %v applied=%v", err, applied)
+	}
+	if p.Version != 4 || p.Chapter != 1 || p.Status != mangahub.StatusReading {
+		t.Fatalf("re-created record = %+v, want chapter 1 at version 4 (a lower chapter is fine: it is a new record)", p)
+	}
+	if got, err := f.svc.Get(ctx, f.userID, f.manga); err != nil || got.Version != 4 {
+		t.Fatalf("Get after re-create = %+v, %v", got, err)
+	}
+}

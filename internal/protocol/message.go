@@ -140,6 +140,9 @@ type (
 	ProgressDeleted struct {
 		Type    string `json:"type"`
 		MangaID int64  `json:"manga_id"`
+		// Version is the deleted record's: a client holding a later
+		// version (a re-create it saw first) knows the push is stale.
+		Version int64 `json:"version"`
 	}
 	// Shutdown announces a graceful close by the server.
 	Shutdown struct {
@@ -236,7 +239,11 @@ func EventMessage(ev mangahub.Event) any {
 	case mangahub.EventProgressUpdated:
 		return ProgressBroadcast{Type: TypeProgressBroadcast, Progress: ev.Progress, Source: ev.Origin.Source}
 	case mangahub.EventProgressDeleted:
-		return ProgressDeleted{Type: TypeProgressDeleted, MangaID: ev.MangaID}
+		msg := ProgressDeleted{Type: TypeProgressDeleted, MangaID: ev.MangaID}
+		if ev.Progress != nil {
+			msg.Version = ev.Progress.Version
+		}
+		return msg
 	}
 	return nil
 }

@@ -1,8 +1,11 @@
-// Package ratelimit provides keyed token buckets: one bucket per user, client
-// address or username, created on first use and forgotten once full again.
+// Package ratelimit provides the in-process rate limiter: keyed token
+// buckets, one per user, client address or username, created on first use
+// and forgotten once full again; and Fallback, which puts it behind a shared
+// (Redis) limiter for the time that one cannot answer.
 package ratelimit
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -11,15 +14,15 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/mangahub/mangahub"
 )
 
 // Limit is a token-bucket setting: Rate tokens per second, Burst at most.
-type Limit struct {
-	Rate  float64
-	Burst int
-}
+type Limit = mangahub.RateLimit
 
-func (l Limit) String() string {
+// Format writes l in the form ParseLimit reads.
+func Format(l Limit) string {
 	return fmt.Sprintf("%s/s,burst=%d", strconv.FormatFloat(l.Rate, 'f', -1, 64), l.Burst)
 }
 
@@ -74,6 +77,8 @@ type Keyed struct {
 	sweepAt time.Time
 }
 
+var _ mangahub.RateLimiter = (*Keyed)(nil)
+
 // New returns an empty Keyed limiter. now may be nil (time.Now).
 func New(limit Limit, now func() time.Time) *Keyed {
 	if now == nil {
@@ -83,7 +88,12 @@ func New(limit Limit, now func() time.Time) *Keyed {
 }
 
 // Allow takes a token from key's bucket, or says how long until one is free.
-func (k *Keyed) Allow(key string) (bool, time.Duration) {
+func (k *Keyed) Allow(_ context.Context, key string) (bool, time.Duration, error) {
+	ok, wait := k.allow(key)
+	return ok, wait, nil
+}
+
+func (k *Keyed) allow(key string) (bool, time.Duration) {
 	now := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -103,7 +113,12 @@ func (k *Keyed) Allow(key string) (bool, time.Duration) {
 // Peek reports, without taking a token, whether key's bucket has one, and if
 // not how long until it will. Used for "failed logins per username": check
 // first, and only a failure takes a token (Take).
-func (k *Keyed) Peek(key string) (bool, time.Duration) {
+func (k *Keyed) Peek(_ context.Context, key string) (bool, time.Duration, error) {
+	ok, wait := k.peek(key)
+	return ok, wait, nil
+}
+
+func (k *Keyed) peek(key string) (bool, time.Duration) {
 	now := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -118,7 +133,12 @@ func (k *Keyed) Peek(key string) (bool, time.Duration) {
 }
 
 // Take removes a token from key's bucket even if that leaves it in debt.
-func (k *Keyed) Take(key string) {
+func (k *Keyed) Take(_ context.Context, key string) error {
+	k.take(key)
+	return nil
+}
+
+func (k *Keyed) take(key string) {
 	now := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -39,19 +39,19 @@ func TestKeyedAllow(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	k := ratelimit.New(ratelimit.Limit{Rate: 2, Burst: 3}, c.now)
 	for i := range 3 {
-		if ok, _ := k.Allow("alice"); !ok {
+		if ok, _, _ := k.Allow(t.Context(), "alice"); !ok {
 			t.Fatalf("request %d refused within the burst", i)
 		}
 	}
-	ok, wait := k.Allow("alice")
+	ok, wait, _ := k.Allow(t.Context(), "alice")
 	if ok || wait <= 0 || wait > 500*time.Millisecond {
 		t.Fatalf("4th request: ok=%v wait=%s, want refused with wait in (0, 500ms]", ok, wait)
 	}
-	if ok, _ := k.Allow("bob"); !ok {
+	if ok, _, _ := k.Allow(t.Context(), "bob"); !ok {
 		t.Fatal("another key shares alice's bucket")
 	}
 	c.t = c.t.Add(wait)
-	if ok, _ := k.Allow("alice"); !ok {
+	if ok, _, _ := k.Allow(t.Context(), "alice"); !ok {
 		t.Fatal("refused after waiting the advertised time")
 	}
 }
@@ -59,17 +59,17 @@ func TestKeyedAllow(t *testing.T) {
 func TestKeyedPeekTake(t *testing.T) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	k := ratelimit.New(ratelimit.Limit{Rate: 1, Burst: 2}, c.now)
-	if ok, _ := k.Peek("u"); !ok {
+	if ok, _, _ := k.Peek(t.Context(), "u"); !ok {
 		t.Fatal("fresh key refused")
 	}
-	k.Take("u")
-	k.Take("u")
-	ok, wait := k.Peek("u")
+	_ = k.Take(t.Context(), "u")
+	_ = k.Take(t.Context(), "u")
+	ok, wait, _ := k.Peek(t.Context(), "u")
 	if ok || wait <= 0 || wait > time.Second {
 		t.Fatalf("after two failures: ok=%v wait=%s", ok, wait)
 	}
 	c.t = c.t.Add(time.Second)
-	if ok, _ := k.Peek("u"); !ok {
+	if ok, _, _ := k.Peek(t.Context(), "u"); !ok {
 		t.Fatal("still refused after a token refilled")
 	}
 }

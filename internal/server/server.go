@@ -112,7 +112,8 @@ func (s *Server) listen(cfg *config.Config) error {
 	deps := httpapi.Deps{
 		Auth: s.Auth, Catalog: s.Catalog, Progress: s.Progress,
 		Metrics: s.metrics, Logger: s.log, Ready: s.readiness,
-		AuthLimit: cfg.AuthRateLimit, Version: s.version,
+		AuthByAddr: ratelimit.New(cfg.AuthRateLimit, nil), AuthByLogin: ratelimit.New(cfg.AuthRateLimit, nil),
+		Version: s.version,
 		OpsOnly: !cfg.Services.HTTP,
 	}
 	if cfg.Services.HTTP {

@@ -30,12 +30,12 @@ type putBatcher struct {
 
 type putRequest struct {
 	ctx  context.Context
-	p    *mangahub.Progress
+	ch   mangahub.ProgressChange
 	done chan error
 }
 
-func (b *putBatcher) put(ctx context.Context, p *mangahub.Progress) error {
-	req := &putRequest{ctx: ctx, p: p, done: make(chan error, 1)}
+func (b *putBatcher) put(ctx context.Context, ch mangahub.ProgressChange) error {
+	req := &putRequest{ctx: ctx, ch: ch, done: make(chan error, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, req)
 	lead := !b.leading
@@ -100,7 +100,7 @@ func (b *putBatcher) run(ctx context.Context, batch []*putRequest, insert, updat
 				results[i] = mangahub.Unavailable(err) // gave up before its turn
 				continue
 			}
-			results[i] = putProgressTx(ctx, tx, insert, update, r.p)
+			results[i] = applyProgressTx(ctx, tx, insert, update, r.ch)
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/sqlite"
+	"github.com/mangahub/mangahub/internal/storetest"
 )
 
 // Writes that queue behind a busy writer are committed together, and each
@@ -40,7 +41,7 @@ func TestGroupCommitKeepsResultsApart(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			now := time.Now().UTC().Truncate(time.Microsecond)
-			errs[i] = s.Progress.PutProgress(ctx, &mangahub.Progress{UserID: u.ID, MangaID: id, Chapter: i, Status: mangahub.StatusReading, LastReadAt: now, UpdatedAt: now, Version: 1})
+			errs[i] = storetest.Put(ctx, s.Progress, &mangahub.Progress{UserID: u.ID, MangaID: id, Chapter: i, Status: mangahub.StatusReading, LastReadAt: now, UpdatedAt: now, Version: 1})
 		}()
 	}
 	close(release)

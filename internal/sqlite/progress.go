@@ -17,22 +17,35 @@ var _ mangahub.ProgressStore = (*ProgressStore)(nil)
 // NewProgressStore returns the progress records of db.
 func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
 
-const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version`
+const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted`
 
 // The statements of every progress update, prepared once (see stmts).
 const (
 	findProgressSQL   = `SELECT ` + progressColumns + ` FROM user_progress WHERE user_id = ? AND manga_id = ?`
 	insertProgressSQL = `
 		INSERT INTO user_progress (` + progressColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, 1)
+		VALUES (?, ?, ?, ?, ?, ?, 1, 0)
 		ON CONFLICT (user_id, manga_id) DO NOTHING`
+	// updateProgressSQL moves the record from the state a change was
+	// computed from (version and tombstone flag) to the change.
 	updateProgressSQL = `
 		UPDATE user_progress
-		SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?
-		WHERE user_id = ? AND manga_id = ? AND version = ?`
+		SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?, deleted = ?
+		WHERE user_id = ? AND manga_id = ? AND version = ? AND deleted = ?`
+	// batchProgressSQL is the newer-wins upsert of a write-behind flush.
+	batchProgressSQL = `
+		INSERT INTO user_progress (` + progressColumns + `)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE EXISTS (SELECT 1 FROM manga WHERE id = ?2) AND EXISTS (SELECT 1 FROM users WHERE id = ?1)
+		ON CONFLICT (user_id, manga_id) DO UPDATE SET
+			current_chapter = excluded.current_chapter, status = excluded.status,
+			last_read_at = excluded.last_read_at, updated_at = excluded.updated_at,
+			version = excluded.version, deleted = excluded.deleted
+		WHERE user_progress.version < excluded.version
+			OR (user_progress.version = excluded.version AND user_progress.deleted < excluded.deleted)`
 )
 
-// FindProgress returns one user's record for one manga.
+// FindProgress returns one user's record (or tombstone) for one manga.
 func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
 	// One primary-key lookup is not worth interrupting, and a context without
 	// a Done channel spares the driver a goroutine per query (every progress
@@ -52,10 +65,11 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 	return p, nil
 }
 
-// FindProgresses returns one page of a user's records, most recently updated
-// first, and how many there are in all. A Limit of zero or less means all.
+// FindProgresses returns one page of a user's live records, most recently
+// updated first, and how many there are in all. A Limit of zero or less
+// means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	where, args := ` WHERE user_id = ?`, []any{f.UserID}
+	where, args := ` WHERE user_id = ? AND deleted = 0`, []any{f.UserID}
 	if f.Status != "" {
 		where += ` AND status = ?`
 		args = append(args, string(f.Status))
@@ -97,36 +111,43 @@ func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressF
 	return page, total, nil
 }
 
-// PutProgress is a compare-and-set by version: version 1 inserts only when
-// there is no record, version N updates only the record at version N-1.
-// Either way one statement decides, inside the write transaction.
+// ApplyProgress is a compare-and-set: version 1 inserts only when there is
+// no record, any other change updates only the record in the state it was
+// computed from. Either way one statement decides, inside the write
+// transaction. The caller publishes.
 //
 // Concurrent calls share one transaction (group commit, see putBatcher):
 // SQLite has one writer, and a commit per update would make the commit the
 // ceiling of the whole sync service.
-func (s *ProgressStore) PutProgress(ctx context.Context, p *mangahub.Progress) error {
-	if p.Version < 1 {
-		return mangahub.Internal(fmt.Errorf("progress version %d is below 1", p.Version))
+func (s *ProgressStore) ApplyProgress(ctx context.Context, ch mangahub.ProgressChange) (bool, error) {
+	if ch.Progress == nil || ch.Progress.Version < 1 {
+		return false, mangahub.Internal(fmt.Errorf("progress change without a version of at least 1"))
 	}
-	return s.db.puts.put(ctx, p)
+	return false, s.db.puts.put(ctx, ch)
 }
 
-// putProgressTx is one compare-and-set inside a write transaction, with the
-// transaction's own insert and update statements. A failed
-// statement (a foreign key, say) leaves the transaction usable for the
-// others of its batch.
-func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p *mangahub.Progress) error {
+// applyProgressTx is one compare-and-set inside a write transaction, with the
+// transaction's own insert and update statements. A failed statement (a
+// foreign key, say) leaves the transaction usable for the others of its
+// batch.
+func applyProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, ch mangahub.ProgressChange) error {
 	var (
+		p   = ch.Progress
 		res sql.Result
 		err error
 	)
-	if p.Version == 1 {
+	switch {
+	case p.Version == 1 && !p.Deleted:
 		res, err = insert.ExecContext(ctx,
 			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
-	} else {
+	default:
+		baseVersion, baseDeleted := p.Version-1, ch.BaseDeleted
+		if p.Deleted {
+			baseVersion, baseDeleted = p.Version, false
+		}
 		res, err = update.ExecContext(ctx,
-			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version,
-			p.UserID, p.MangaID, p.Version-1)
+			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version, p.Deleted,
+			p.UserID, p.MangaID, baseVersion, baseDeleted)
 	}
 	if foreignKeyViolation(err) {
 		if perr := missingParent(ctx, tx, p.UserID, p.MangaID); perr != nil {
@@ -141,7 +162,7 @@ func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p 
 		return translate(ctx, err)
 	}
 	if n == 0 {
-		// No record at version N-1 may also mean the manga is gone.
+		// No record in the expected state may also mean the manga is gone.
 		if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
 			return err
 		}
@@ -150,23 +171,41 @@ func putProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, p 
 	return nil
 }
 
-// DeleteProgress removes one record.
-func (s *ProgressStore) DeleteProgress(ctx context.Context, userID string, mangaID int64) error {
-	return s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`DELETE FROM user_progress WHERE user_id = ? AND manga_id = ?`, userID, mangaID)
+// PutProgressBatch stores each record newer than the stored state, in one
+// transaction; records of a missing user or manga come back as rejected.
+func (s *ProgressStore) PutProgressBatch(ctx context.Context, ps []*mangahub.Progress) ([]*mangahub.Progress, error) {
+	var rejected []*mangahub.Progress
+	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
+		rejected = rejected[:0]
+		stmt, err := tx.PrepareContext(ctx, batchProgressSQL)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return notFound("progress")
+		defer stmt.Close()
+		for _, p := range ps {
+			res, err := stmt.ExecContext(ctx, p.UserID, p.MangaID, p.Chapter, string(p.Status),
+				toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version, p.Deleted)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				// Not newer, or a parent is gone: only the latter is a reject.
+				if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
+					if !mangahub.IsCode(err, mangahub.CodeMangaNotFound) && !mangahub.IsCode(err, mangahub.CodeNotFound) {
+						return err
+					}
+					rejected = append(rejected, p)
+				}
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return rejected, nil
 }
 
 // missingParent tells which side of a progress record does not exist, the
@@ -193,7 +232,7 @@ func scanProgress(row scanner) (*mangahub.Progress, error) {
 		status        string
 		read, updated int64
 	)
-	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &read, &updated, &p.Version); err != nil {
+	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &read, &updated, &p.Version, &p.Deleted); err != nil {
 		return nil, err
 	}
 	p.Status = mangahub.ReadingStatus(status)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,4 +134,27 @@ func clone(m *mangahub.Manga) *mangahub.Manga {
 		c.Year = ptr(*m.Year)
 	}
 	return &c
+}
+
+// Put stores p as a plain put (created, or updated from a live record at
+// p.Version-1).
+func Put(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error {
+	_, err := s.ApplyProgress(ctx, mangahub.ProgressChange{Progress: p})
+	return err
+}
+
+func put(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error { return Put(ctx, s, p) }
+
+// del deletes the live record at p.Version, keeping a tombstone.
+func del(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error {
+	tomb := *p
+	tomb.Deleted = true
+	_, err := s.ApplyProgress(ctx, mangahub.ProgressChange{Progress: &tomb})
+	return err
+}
+
+// recreate stores p over the tombstone at p.Version-1.
+func recreate(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error {
+	_, err := s.ApplyProgress(ctx, mangahub.ProgressChange{Progress: p, BaseDeleted: true})
+	return err
 }

@@ -209,7 +209,7 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		for _, id := range []int64{m.ID, other.ID} {
 			p := &mangahub.Progress{UserID: u.ID, MangaID: id, Chapter: 3, Status: mangahub.StatusReading,
 				LastReadAt: time.Unix(1700000000, 0).UTC(), UpdatedAt: time.Unix(1700000000, 0).UTC(), Version: 1}
-			if err := s.Progress.PutProgress(ctx, p); err != nil {
+			if err := put(ctx, s.Progress, p); err != nil {
 				t.Fatalf("PutProgress: %v", err)
 			}
 		}

@@ -44,7 +44,7 @@ func (fx progressFixture) progress(mangaIdx, chapter int, version int64) *mangah
 
 func (fx progressFixture) mustPut(t *testing.T, p *mangahub.Progress) {
 	t.Helper()
-	if err := fx.s.Progress.PutProgress(t.Context(), p); err != nil {
+	if err := put(t.Context(), fx.s.Progress, p); err != nil {
 		t.Fatalf("PutProgress(%+v): %v", p, err)
 	}
 }
@@ -92,7 +92,7 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 			{"far ahead", fx.progress(0, 11, 100)},
 			{"update without a record", fx.progress(1, 11, 2)},
 		} {
-			wantMismatch(t, tt.name, fx.s.Progress.PutProgress(ctx, tt.p))
+			wantMismatch(t, tt.name, put(ctx, fx.s.Progress, tt.p))
 		}
 		equal(t, "record after the refused writes", *fx.mustFind(t, fx.user.ID, v1.MangaID), *v1)
 		_, err := fx.s.Progress.FindProgress(ctx, fx.user.ID, fx.mangas[1].ID)
@@ -102,9 +102,9 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 		v2.Status = mangahub.StatusCompleted
 		fx.mustPut(t, v2)
 		equal(t, "record at version 2", *fx.mustFind(t, fx.user.ID, v1.MangaID), *v2)
-		wantMismatch(t, "version 2 again", fx.s.Progress.PutProgress(ctx, fx.progress(0, 13, 2)))
+		wantMismatch(t, "version 2 again", put(ctx, fx.s.Progress, fx.progress(0, 13, 2)))
 
-		if err := fx.s.Progress.PutProgress(ctx, fx.progress(0, 13, 0)); err == nil {
+		if err := put(ctx, fx.s.Progress, fx.progress(0, 13, 0)); err == nil {
 			t.Error("PutProgress(version 0) = nil, want an error")
 		}
 		equal(t, "record after the refused writes", *fx.mustFind(t, fx.user.ID, v1.MangaID), *v2)
@@ -129,7 +129,7 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 		for _, tt := range tests {
 			p := fx.progress(0, 1, tt.version)
 			p.UserID, p.MangaID = tt.userID, tt.mangaID
-			wantCode(t, tt.name, fx.s.Progress.PutProgress(ctx, p), tt.code)
+			wantCode(t, tt.name, put(ctx, fx.s.Progress, p), tt.code)
 		}
 	})
 
@@ -152,22 +152,22 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 			ms = append(ms, mustCreateManga(t, s, mangaN(i)))
 		}
 		at := func(sec int) time.Time { return progressT0.Add(time.Duration(sec) * time.Second) }
-		put := func(userID string, m int, status mangahub.ReadingStatus, updated time.Time) *mangahub.Progress {
+		add := func(userID string, m int, status mangahub.ReadingStatus, updated time.Time) *mangahub.Progress {
 			p := &mangahub.Progress{UserID: userID, MangaID: ms[m].ID, Chapter: m, Status: status,
 				LastReadAt: progressT0, UpdatedAt: updated, Version: 1}
-			if err := s.Progress.PutProgress(ctx, p); err != nil {
+			if err := put(ctx, s.Progress, p); err != nil {
 				t.Fatalf("PutProgress: %v", err)
 			}
 			return p
 		}
 		// Inserted out of order; m1 and m3 tie on updated_at, so manga_id
 		// decides between them.
-		p2 := put(u.ID, 2, mangahub.StatusReading, at(30))
-		p0 := put(u.ID, 0, mangahub.StatusCompleted, at(10))
-		p3 := put(u.ID, 3, mangahub.StatusReading, at(20))
-		p1 := put(u.ID, 1, mangahub.StatusReading, at(20))
-		p4 := put(u.ID, 4, mangahub.StatusDropped, at(40))
-		put(other.ID, 0, mangahub.StatusReading, at(50))
+		p2 := add(u.ID, 2, mangahub.StatusReading, at(30))
+		p0 := add(u.ID, 0, mangahub.StatusCompleted, at(10))
+		p3 := add(u.ID, 3, mangahub.StatusReading, at(20))
+		p1 := add(u.ID, 1, mangahub.StatusReading, at(20))
+		p4 := add(u.ID, 4, mangahub.StatusDropped, at(40))
+		add(other.ID, 0, mangahub.StatusReading, at(50))
 
 		tests := []struct {
 			name string
@@ -212,17 +212,40 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 		theirs := fx.progress(0, 6, 1)
 		theirs.UserID = fx.other.ID
 		fx.mustPut(t, mine)
+		fx.mustPut(t, fx.progress(0, 6, 2))
 		fx.mustPut(t, theirs)
-		if err := fx.s.Progress.DeleteProgress(ctx, fx.user.ID, mine.MangaID); err != nil {
-			t.Fatalf("DeleteProgress: %v", err)
+		v2 := fx.progress(0, 6, 2)
+
+		wantMismatch(t, "delete at an older version", del(ctx, fx.s.Progress, mine))
+		wantMismatch(t, "delete without a record", del(ctx, fx.s.Progress, fx.progress(1, 0, 1)))
+		if err := del(ctx, fx.s.Progress, v2); err != nil {
+			t.Fatalf("delete: %v", err)
 		}
-		_, err := fx.s.Progress.FindProgress(ctx, fx.user.ID, mine.MangaID)
-		wantCode(t, "FindProgress after delete", err, mangahub.CodeNotFound)
-		wantCode(t, "DeleteProgress twice", fx.s.Progress.DeleteProgress(ctx, fx.user.ID, mine.MangaID), mangahub.CodeNotFound)
-		wantCode(t, "DeleteProgress without a record", fx.s.Progress.DeleteProgress(ctx, fx.user.ID, fx.mangas[1].ID), mangahub.CodeNotFound)
+		tomb := *v2
+		tomb.Deleted = true
+		equal(t, "FindProgress after delete: the tombstone", *fx.mustFind(t, fx.user.ID, v2.MangaID), tomb)
+		wantMismatch(t, "delete twice", del(ctx, fx.s.Progress, v2))
+		page, total, err := fx.s.Progress.FindProgresses(ctx, mangahub.ProgressFilter{UserID: fx.user.ID})
+		if err != nil {
+			t.Fatalf("FindProgresses: %v", err)
+		}
+		equal(t, "library after delete", page, []*mangahub.Progress{})
+		if total != 0 {
+			t.Errorf("total after delete = %d, want 0", total)
+		}
 		equal(t, "the other user's record", *fx.mustFind(t, fx.other.ID, theirs.MangaID), *theirs)
-		// After a delete the record starts again at version 1.
-		fx.mustPut(t, fx.progress(0, 7, 1))
+
+		// Versions never repeat: the record comes back at version 3, only
+		// from the tombstone.
+		wantMismatch(t, "create again at version 1", put(ctx, fx.s.Progress, fx.progress(0, 7, 1)))
+		wantMismatch(t, "re-create as if from a live record", put(ctx, fx.s.Progress, fx.progress(0, 7, 3)))
+		wantMismatch(t, "re-create skipping a version", recreate(ctx, fx.s.Progress, fx.progress(0, 7, 4)))
+		v3 := fx.progress(0, 7, 3)
+		if err := recreate(ctx, fx.s.Progress, v3); err != nil {
+			t.Fatalf("re-create at version 3: %v", err)
+		}
+		equal(t, "re-created record", *fx.mustFind(t, fx.user.ID, v3.MangaID), *v3)
+		wantMismatch(t, "re-create twice", recreate(ctx, fx.s.Progress, fx.progress(0, 8, 3)))
 	})
 
 	t.Run("ConcurrentCreate", func(t *testing.T) {
@@ -236,7 +259,7 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				errs[i] = fx.s.Progress.PutProgress(t.Context(), fx.progress(0, 100+i, 1))
+				errs[i] = put(t.Context(), fx.s.Progress, fx.progress(0, 100+i, 1))
 			})
 		}
 		close(start)
@@ -295,7 +318,7 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 					next.Version++
 					next.Chapter = w*1000 + a
 					next.UpdatedAt = cur.UpdatedAt.Add(time.Microsecond)
-					err = fx.s.Progress.PutProgress(t.Context(), &next)
+					err = put(t.Context(), fx.s.Progress, &next)
 					mu.Lock()
 					switch {
 					case err == nil:

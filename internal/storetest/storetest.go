@@ -28,5 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 	t.Run("Genres", func(t *testing.T) { testGenres(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("Progress", func(t *testing.T) { testProgress(t, open) })
+	if _, ok := open(t).Progress.(mangahub.ProgressBatchWriter); ok {
+		t.Run("ProgressBatch", func(t *testing.T) { testProgressBatch(t, open) })
+	}
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open) })
 }

@@ -40,7 +40,7 @@ func testUnavailable(t *testing.T, open func(*testing.T) Stores) {
 		{"CreateManga", func(ctx context.Context) error { return s.Manga.CreateManga(ctx, mangaN(2)) }},
 		{"FindGenres", func(ctx context.Context) error { _, err := s.Manga.FindGenres(ctx); return err }},
 		{"PutProgress", func(ctx context.Context) error {
-			return s.Progress.PutProgress(ctx, &mangahub.Progress{UserID: u.ID, MangaID: m.ID, Status: mangahub.StatusReading, Version: 1})
+			return put(ctx, s.Progress, &mangahub.Progress{UserID: u.ID, MangaID: m.ID, Status: mangahub.StatusReading, Version: 1})
 		}},
 		{"FindProgresses", func(ctx context.Context) error {
 			_, _, err := s.Progress.FindProgresses(ctx, mangahub.ProgressFilter{UserID: u.ID})
