@@ -32,9 +32,9 @@ const (
 
 // Event is an applied change to a user's progress, published on the Bus.
 type Event struct {
-	Type     EventType `json:"type"`
-	UserID   string    `json:"user_id"`
-	MangaID  int64     `json:"manga_id"`
+	Type    EventType `json:"type"`
+	UserID  string    `json:"user_id"`
+	MangaID int64     `json:"manga_id"`
 	// Progress is the new record, or for EventProgressDeleted the tombstone
 	// (its Version is the deleted record's).
 	Progress *Progress `json:"progress"`

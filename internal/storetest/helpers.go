@@ -143,7 +143,9 @@ func Put(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) er
 	return err
 }
 
-func put(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error { return Put(ctx, s, p) }
+func put(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error {
+	return Put(ctx, s, p)
+}
 
 // del deletes the live record at p.Version, keeping a tombstone.
 func del(ctx context.Context, s mangahub.ProgressStore, p *mangahub.Progress) error {
