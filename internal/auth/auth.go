@@ -53,6 +53,9 @@ type Session struct {
 	RefreshToken string
 	// ExpiresIn is the access token's lifetime.
 	ExpiresIn time.Duration
+	// RefreshExpiresAt is when the refresh token stops working (a browser
+	// keeps its cookie until then).
+	RefreshExpiresAt time.Time
 	// User has no password hash.
 	User *mangahub.User
 }

@@ -74,7 +74,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 	if err != nil {
 		return nil, err
 	}
-	return &Session{AccessToken: access, RefreshToken: token, ExpiresIn: s.accessTTL, User: withoutHash(u)}, nil
+	return &Session{AccessToken: access, RefreshToken: token, ExpiresIn: s.accessTTL, RefreshExpiresAt: next.ExpiresAt, User: withoutHash(u)}, nil
 }
 
 // Logout revokes a refresh token. Access tokens are stateless and simply
@@ -102,5 +102,5 @@ func (s *Service) newSession(ctx context.Context, u *mangahub.User) (*Session, e
 	if err := s.tokens.CreateRefreshToken(ctx, rt); err != nil {
 		return nil, storeError(err)
 	}
-	return &Session{AccessToken: access, RefreshToken: token, ExpiresIn: s.accessTTL, User: withoutHash(u)}, nil
+	return &Session{AccessToken: access, RefreshToken: token, ExpiresIn: s.accessTTL, RefreshExpiresAt: rt.ExpiresAt, User: withoutHash(u)}, nil
 }

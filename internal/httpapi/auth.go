@@ -38,6 +38,7 @@ func (s *server) handleAuthRegister(ctx context.Context, in *registerInput) (*re
 }
 
 type loginInput struct {
+	SessionCookie
 	Body struct {
 		Username string `json:"username" maxLength:"254" doc:"Username or email address."`
 		Password string `json:"password"`
@@ -53,7 +54,10 @@ type loginSession struct {
 	Username     string `json:"username"`
 }
 
-type loginOutput struct{ Body loginSession }
+type loginOutput struct {
+	SetCookie string `header:"Set-Cookie" doc:"The refresh token as an HttpOnly cookie for the web page (see docs/web.md)."`
+	Body      loginSession
+}
 
 func (s *server) handleAuthLogin(ctx context.Context, in *loginInput) (*loginOutput, error) {
 	login := in.Body.Username
@@ -70,17 +74,22 @@ func (s *server) handleAuthLogin(ctx context.Context, in *loginInput) (*loginOut
 	if err != nil {
 		return nil, err
 	}
+	if old := in.cookieToken(); old != "" {
+		// This browser's previous session is replaced: it need not live on.
+		_ = s.auth.Logout(ctx, old)
+	}
 	t := tokensOf(sess)
-	return &loginOutput{Body: loginSession{
+	return &loginOutput{SetCookie: in.set(sess.RefreshToken, sess.RefreshExpiresAt), Body: loginSession{
 		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, ExpiresIn: t.ExpiresIn,
 		UserID: sess.User.ID, Username: sess.User.Username,
 	}}, nil
 }
 
+// refreshInput takes the token from the body, else from the web page's
+// cookie; the body may then be left out.
 type refreshInput struct {
-	Body struct {
-		RefreshToken string `json:"refresh_token" maxLength:"1024"`
-	}
+	SessionCookie
+	Body *refreshTokenBody
 }
 
 type tokens struct {
@@ -99,27 +108,48 @@ func tokensOf(sess *auth.Session) tokens {
 	}
 }
 
-type refreshOutput struct{ Body tokens }
+type refreshOutput struct {
+	SetCookie string `header:"Set-Cookie" doc:"The rotated cookie, when the cookie was used."`
+	Body      tokens
+}
 
 func (s *server) handleAuthRefresh(ctx context.Context, in *refreshInput) (*refreshOutput, error) {
-	sess, err := s.auth.Refresh(ctx, in.Body.RefreshToken)
+	token, byCookie := bodyOrCookie(in.Body, &in.SessionCookie)
+	sess, err := s.auth.Refresh(ctx, token)
 	if err != nil {
+		if byCookie {
+			// A dead cookie would only be sent again: drop it with the 401.
+			return nil, withHeader(err, "Set-Cookie", in.clear())
+		}
 		return nil, err
 	}
-	return &refreshOutput{Body: tokensOf(sess)}, nil
+	out := &refreshOutput{Body: tokensOf(sess)}
+	if byCookie {
+		out.SetCookie = in.set(sess.RefreshToken, sess.RefreshExpiresAt)
+	}
+	return out, nil
 }
 
+// logoutInput, like refreshInput, falls back to the web page's cookie.
 type logoutInput struct {
-	Body struct {
-		RefreshToken string `json:"refresh_token" maxLength:"1024"`
-	}
+	SessionCookie
+	Body *refreshTokenBody
 }
 
-func (s *server) handleAuthLogout(ctx context.Context, in *logoutInput) (*struct{}, error) {
-	if err := s.auth.Logout(ctx, in.Body.RefreshToken); err != nil {
+type logoutOutput struct {
+	SetCookie string `header:"Set-Cookie" doc:"Clears the web page's cookie, when the cookie was used."`
+}
+
+func (s *server) handleAuthLogout(ctx context.Context, in *logoutInput) (*logoutOutput, error) {
+	token, byCookie := bodyOrCookie(in.Body, &in.SessionCookie)
+	if err := s.auth.Logout(ctx, token); err != nil {
 		return nil, err
 	}
-	return &struct{}{}, nil
+	out := &logoutOutput{}
+	if byCookie || (in.RefreshCookie != "" && in.RefreshCookie == token) {
+		out.SetCookie = in.clear()
+	}
+	return out, nil
 }
 
 type me struct {
