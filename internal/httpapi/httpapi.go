@@ -75,6 +75,9 @@ type Deps struct {
 	Ready func(ctx context.Context) Readiness
 	// WebSocket, when non-nil, is mounted at GET /ws.
 	WebSocket http.Handler
+	// Web, when non-nil, serves the web page: GET / and GET /assets/*. It
+	// sets its own headers (Content-Security-Policy and the like).
+	Web http.Handler
 	// AuthByAddr bounds register and login attempts per client address,
 	// AuthByLogin failed logins per username; nil disables either.
 	AuthByAddr, AuthByLogin mangahub.RateLimiter

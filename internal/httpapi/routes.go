@@ -27,6 +27,14 @@ func (s *server) routes(r *chi.Mux, version string, d Deps) {
 				Responses: map[string]*huma.Response{"101": {Description: "Switching Protocols"}},
 			})
 		}
+		if d.Web != nil {
+			// The page and its files (CONTRACT.md §5); not part of the API
+			// document.
+			for _, path := range []string{"/", "/assets/*"} {
+				r.Method(http.MethodGet, path, d.Web)
+				r.Method(http.MethodHead, path, d.Web)
+			}
+		}
 	}
 	s.opsRoutes(api, r)
 }

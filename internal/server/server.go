@@ -27,6 +27,7 @@ import (
 	"github.com/mangahub/mangahub/internal/progress"
 	"github.com/mangahub/mangahub/internal/ratelimit"
 	"github.com/mangahub/mangahub/internal/tcpsync"
+	"github.com/mangahub/mangahub/internal/web"
 	"github.com/mangahub/mangahub/internal/ws"
 )
 
@@ -118,6 +119,7 @@ func (s *Server) listen(cfg *config.Config) error {
 	}
 	if cfg.Services.HTTP {
 		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{}, s.log)
+		deps.Web = web.Handler()
 	}
 	hl, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
