@@ -173,9 +173,15 @@ async function search(more = false) {
   if (q.genre) params.append("genre", q.genre);
   if (q.status) params.set("status", q.status);
   const seq = ++state.searchSeq;
-  const res = await http.api("GET", "/api/manga?" + params);
-  if (seq !== state.searchSeq) return; // a newer search answered first
   const list = $("results");
+  list.setAttribute("aria-busy", "true");
+  let res;
+  try {
+    res = await http.api("GET", "/api/manga?" + params);
+  } finally {
+    if (seq === state.searchSeq) list.setAttribute("aria-busy", "false");
+  }
+  if (seq !== state.searchSeq) return; // a newer search is under way
   if (!more) clear(list);
   for (const m of res.items) list.append(resultItem(m));
   const shown = q.offset + res.items.length;
@@ -325,7 +331,7 @@ function renderDetail(keepInputs = false) {
   );
 
   clear(panel);
-  panel.append(
+  const parts = [
     h(
       "div",
       { class: "detail-head" },
@@ -337,7 +343,8 @@ function renderDetail(keepInputs = false) {
     m.genres && m.genres.length ? h("ul", { class: "genres", "aria-label": "Genres" }, ...m.genres.map((g) => h("li", {}, g))) : null,
     m.description ? h("p", { class: "desc" }, m.description) : null,
     form,
-  );
+  ];
+  panel.append(...parts.filter(Boolean));
   panel.hidden = false;
 }
 
@@ -449,7 +456,7 @@ function summary(m) {
 function put(p, manga, flash) {
   const known = state.library.get(p.manga_id);
   if (known && known.progress.version >= p.version) return false;
-  state.library.set(p.manga_id, { progress: p, manga: summary(manga || (known && known.manga) || { id: p.manga_id, title: `Manga #${p.manga_id}` }) });
+  state.library.set(p.manga_id, { progress: p, manga: summary(manga || (known && known.manga) || placeholder(p.manga_id)) });
   renderLibrary(flash ? [p.manga_id] : []);
   if (!known) refreshResultBadge(p.manga_id);
   return true;
@@ -463,12 +470,38 @@ async function loadLibrary(catchUp) {
     if (res.items.length === 0 || items.length >= res.total) break;
   }
   const before = state.library;
-  state.library = new Map(items.map((p) => [p.manga_id, { progress: withoutManga(p), manga: summary(p.manga) }]));
+  const known = (p) => p.manga || (before.has(p.manga_id) && before.get(p.manga_id).manga) || null;
+  state.library = new Map(items.map((p) => [p.manga_id, { progress: withoutManga(p), manga: summary(known(p) || placeholder(p.manga_id)) }]));
+  // Titles the list did not carry: fetch them, a few at a time.
+  const missing = items.filter((p) => !known(p)).map((p) => p.manga_id);
+  if (missing.length) learnTitles(missing);
   // After a reconnect, show what changed while the page was not listening.
   const changed = catchUp ? items.filter((p) => !before.has(p.manga_id) || before.get(p.manga_id).progress.version !== p.version).map((p) => p.manga_id) : [];
   renderLibrary(changed);
   for (const id of new Set([...before.keys(), ...state.library.keys()])) refreshResultBadge(id);
   if (state.open && catchUp) renderDetail(true);
+}
+
+function placeholder(id) {
+  return { id, title: `Manga #${id}`, total_chapters: null, placeholder: true };
+}
+
+async function learnTitles(ids) {
+  const queue = [...ids];
+  const worker = async () => {
+    while (queue.length) {
+      const id = queue.shift();
+      try {
+        const m = await http.api("GET", `/api/manga/${id}`);
+        const e = state.library.get(id);
+        if (e) e.manga = summary(m);
+      } catch {
+        // keep the placeholder
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  renderLibrary();
 }
 
 function withoutManga(p) {
@@ -482,16 +515,7 @@ function onPush(msg) {
     const known = state.library.get(p.manga_id);
     const ours = state.writing.has(p.manga_id);
     if (!put(p, known ? known.manga : null, !ours)) return;
-    if (!known) {
-      // New to this page: learn its title.
-      http.api("GET", `/api/manga/${p.manga_id}`).then((m) => {
-        const e = state.library.get(p.manga_id);
-        if (e) {
-          e.manga = summary(m);
-          renderLibrary([p.manga_id]);
-        }
-      }, () => {});
-    }
+    if (!known) learnTitles([p.manga_id]); // new to this page
     if (state.open && state.open.id === p.manga_id) renderDetailAfterPush(known);
   } else if (msg.type === "progress_deleted") {
     const known = state.library.get(msg.manga_id);
