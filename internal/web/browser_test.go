@@ -37,26 +37,9 @@ const liveWithin = 2 * time.Second
 // pages, a backward move that asks first, and a reload that keeps the
 // session through the refresh cookie.
 func TestBrowser(t *testing.T) {
-	chrome := findChromium(t)
-	srv := startServer(t)
+	browser := startBrowser(t)
+	srv := startServer(t, nil)
 	artifacts := artifactDir(t)
-
-	// Headless, no background networking and no throttling of the tab that
-	// is not in front come with the defaults.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.WindowSize(1280, 860),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start Chromium (%s): %v", chrome, err)
-	}
 
 	a := openPage(t, browser, "a", srv.base, artifacts)
 	b := openPage(t, browser, "b", srv.base, artifacts)
@@ -170,13 +153,78 @@ func TestBrowser(t *testing.T) {
 	b.waitFor("the login form after logout and reload", `!!`+field("Username")+` && document.getElementById("auth").hidden === false`)
 	a.waitFor("A still live", liveState)
 
-	for _, p := range []*page{a, b} {
-		p.mu.Lock()
-		for _, e := range p.errors {
-			t.Errorf("page %s: %s", p.name, e)
-		}
-		p.mu.Unlock()
+	a.checkErrors()
+	b.checkErrors()
+}
+
+// TestBrowserReconnects runs the page against a server that drops idle
+// connections after a moment and issues access tokens that last two
+// seconds: the page must keep reconnecting by itself, each time with a
+// refreshed token (rotating the refresh cookie), and still show changes.
+func TestBrowserReconnects(t *testing.T) {
+	browser := startBrowser(t)
+	srv := startServer(t, map[string]string{
+		"MANGAHUB_ACCESS_TOKEN_TTL":  "2s",
+		"MANGAHUB_TCP_IDLE_TIMEOUT":  "1500ms",
+		"MANGAHUB_TCP_AUTH_TIMEOUT":  "5s",
+		"MANGAHUB_AUTH_RATE_LIMIT":   "100/s,burst=100",
+		"MANGAHUB_REFRESH_TOKEN_TTL": "1h",
+	})
+	p := openPage(t, browser, "reconnect", srv.base, artifactDir(t))
+
+	const user, password = "roamer", "correct horse battery"
+	apiCall(t, http.MethodPost, srv.base+"/auth/register", "", map[string]string{
+		"username": user, "email": "roamer@example.com", "password": password,
+	}, nil)
+	p.login(user, password)
+	p.waitFor("live", liveState)
+	// Count the times the page goes live.
+	p.eval(`(() => {
+		const el = document.querySelector("[data-sync-state]");
+		window.livened = 0;
+		new MutationObserver(() => { if (el.dataset.syncState === "live") window.livened++; })
+			.observe(el, { attributes: true, attributeFilter: ["data-sync-state"] });
+	})()`)
+	p.waitWithin("three reconnections", `window.livened >= 3`, 20*time.Second)
+
+	// Changes still arrive, whether the socket was up or was being rebuilt
+	// when they happened (the page catches up after each reconnection).
+	tok := apiLogin(t, srv.base, user, password)
+	id := searchAPI(t, srv.base, tok, "berserk")
+	for ch := 1; ch <= 3; ch++ {
+		apiProgress(t, srv.base, tok, map[string]any{"manga_id": id, "chapter": ch})
+		p.waitEntry(id, strconv.Itoa(ch), "reading", liveWithin)
+		tok = apiLogin(t, srv.base, user, password) // outlive the 2s token
 	}
+
+	// The rotated cookie still carries the session through a reload.
+	p.do(chromedp.Reload())
+	p.waitFor("live after reload", liveState)
+	p.waitEntry(id, "3", "reading", liveWithin)
+	p.checkErrors()
+}
+
+// startBrowser starts headless Chromium for one test and returns its context.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	chrome := findChromium(t)
+	// Headless, no background networking and no throttling of the tab that
+	// is not in front come with the defaults.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.WindowSize(1280, 860),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start Chromium (%s): %v", chrome, err)
+	}
+	return browser
 }
 
 const liveState = `document.querySelector("[data-sync-state]").dataset.syncState === "live"`
@@ -253,6 +301,16 @@ func (p *page) listen(ev any) {
 	p.mu.Lock()
 	p.errors = append(p.errors, msg)
 	p.mu.Unlock()
+}
+
+// checkErrors fails the test for every script error the page had.
+func (p *page) checkErrors() {
+	p.t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.errors {
+		p.t.Errorf("page %s: %s", p.name, e)
+	}
 }
 
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -399,7 +457,7 @@ type running struct {
 	tcp  string // host:port
 }
 
-func startServer(t *testing.T) running {
+func startServer(t *testing.T, extra map[string]string) running {
 	t.Helper()
 	env := map[string]string{
 		"MANGAHUB_HTTP_ADDR":       "127.0.0.1:0",
@@ -407,6 +465,9 @@ func startServer(t *testing.T) running {
 		"MANGAHUB_DATA_DIR":        t.TempDir(),
 		"MANGAHUB_AUTH_RATE_LIMIT": "100/s,burst=100",
 		"MANGAHUB_LOG_LEVEL":       "warn",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] }, nil)
 	if err != nil {
