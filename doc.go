@@ -22,6 +22,7 @@
 //	httpapi/     the HTTP transport (REST, health, metrics, OpenAPI)
 //	tcpsync/     the TCP transport
 //	ws/          the WebSocket transport
+//	web/         the embedded web page (HTML, CSS, JavaScript modules)
 //	storetest/   one conformance suite run against every engine
 //
 // Dependency rules, checkable with `go list -deps`:
