@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/mangahub/mangahub/internal/httpapi"
 )
 
 // sessionCookie returns the refresh cookie an answer sets (nil without one),
@@ -133,4 +135,26 @@ func TestLoginReplacesTheBrowsersSession(t *testing.T) {
 		wantStatus(t, http.StatusOK)
 	send(t, e.h, request{method: http.MethodPost, path: "/auth/refresh", body: map[string]string{"refresh_token": first.Value}}).
 		wantProblem(t, http.StatusUnauthorized, "invalid_token")
+}
+
+func TestWebMount(t *testing.T) {
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Page", r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+	})
+	h := httpapi.New(httpapi.Deps{Web: page})
+	for _, path := range []string{"/", "/assets/app.js"} {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if res := send(t, h, request{method: method, path: path}); res.Status != http.StatusTeapot || res.Header.Get("X-Page") != path {
+				t.Errorf("%s %s: %d, not the page", method, path, res.Status)
+			}
+		}
+	}
+	// Everything else is the API's, as before.
+	send(t, h, request{method: http.MethodGet, path: "/index.html"}).wantProblem(t, http.StatusNotFound, "not_found")
+	send(t, h, request{method: http.MethodPost, path: "/"}).wantProblem(t, http.StatusMethodNotAllowed, "not_found")
+	send(t, h, request{method: http.MethodGet, path: "/healthz"}).wantStatus(t, http.StatusOK)
+	// A process without the HTTP API serves no page.
+	h = httpapi.New(httpapi.Deps{Web: page, OpsOnly: true})
+	send(t, h, request{method: http.MethodGet, path: "/"}).wantProblem(t, http.StatusNotFound, "not_found")
 }

@@ -67,11 +67,14 @@ func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w.Header(), r.Host)
 		name := r.URL.Path
-		if name == "/" {
+		switch {
+		case name == "/":
 			name = "/index.html"
+		case !strings.HasPrefix(name, "/assets/"):
+			name = "" // the page has one address
 		}
 		f, ok := files[name]
-		if !ok || f.contentType == "" || (name != "/index.html" && !strings.HasPrefix(name, "/assets/")) {
+		if !ok || f.contentType == "" {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 			return
 		}

@@ -1,6 +1,6 @@
 // MangaHub's page: log in, search the catalog, keep the library, live.
-// Everything on screen is built with DOM calls from data (never innerHTML),
-// so no catalog text can become markup.
+// Everything on screen is built with DOM calls from data, never parsed from
+// strings, so no catalog text can become markup.
 
 import * as http from "./api.js";
 import { Sync } from "./sync.js";
