@@ -19,6 +19,7 @@ const state = {
 };
 
 let sync = null;
+const tabs = "BroadcastChannel" in window ? new BroadcastChannel("mangahub") : null;
 
 // ---- notices ----------------------------------------------------------
 
@@ -146,9 +147,17 @@ function authForm() {
   });
   $("logout").addEventListener("click", async () => {
     await http.logout();
+    if (tabs) tabs.postMessage("logout");
     leave();
     $("username").focus();
   });
+  // A logout ends the session in every tab of this browser, not only when
+  // the others next need a token.
+  if (tabs) {
+    tabs.onmessage = (ev) => {
+      if (ev.data === "logout") sessionOver("You logged out in another tab.");
+    };
+  }
 }
 
 // ---- catalog ----------------------------------------------------------
@@ -369,7 +378,7 @@ async function save(force, chapterValue, statusValue) {
   const m = state.open;
   if (!m) return;
   const input = $("chapter");
-  const chapter = chapterValue !== undefined ? chapterValue : Number(input.value);
+  const chapter = chapterValue !== undefined ? chapterValue : input.value.trim() === "" ? NaN : Number(input.value);
   const status = statusValue !== undefined ? statusValue : $("status").value;
   if (!Number.isInteger(chapter) || chapter < 0 || (m.total_chapters && chapter > m.total_chapters)) {
     notice(m.total_chapters ? `Chapter must be a whole number from 0 to ${m.total_chapters}.` : "Chapter must be a whole number, 0 or more.", "error");
