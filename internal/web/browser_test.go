@@ -491,12 +491,21 @@ func startServer(t *testing.T, extra map[string]string) running {
 			t.Logf("server logs:\n%s", logs.String())
 		}
 	})
-	select {
-	case <-s.Migrated():
-	case <-time.After(30 * time.Second):
-		t.Fatal("the database was not ready within 30s")
+	r := running{base: "http://" + s.HTTPAddr.String(), tcp: s.TCPAddr.String()}
+	// Ready once migrated and seeded, as any client would see it.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get(r.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server was not ready within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return running{base: "http://" + s.HTTPAddr.String(), tcp: s.TCPAddr.String()}
+	return r
 }
 
 func findChromium(t *testing.T) string {
