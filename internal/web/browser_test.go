@@ -178,14 +178,22 @@ func TestBrowserReconnects(t *testing.T) {
 	}, nil)
 	p.login(user, password)
 	p.waitFor("live", liveState)
-	// Count the times the page goes live.
-	p.eval(`(() => {
-		const el = document.querySelector("[data-sync-state]");
-		window.livened = 0;
-		new MutationObserver(() => { if (el.dataset.syncState === "live") window.livened++; })
-			.observe(el, { attributes: true, attributeFilter: ["data-sync-state"] });
-	})()`)
+	// A second tab of the same browser shares the cookie: the tabs must take
+	// turns to refresh, or the server would see a rotated token presented
+	// again, take it for theft and end the session of both.
+	q := p.newTab("reconnect-tab2", srv.base)
+	q.waitFor("the second tab live", liveState)
+	// Count the times each page goes live.
+	for _, tab := range []*page{p, q} {
+		tab.eval(`(() => {
+			const el = document.querySelector("[data-sync-state]");
+			window.livened = 0;
+			new MutationObserver(() => { if (el.dataset.syncState === "live") window.livened++; })
+				.observe(el, { attributes: true, attributeFilter: ["data-sync-state"] });
+		})()`)
+	}
 	p.waitWithin("three reconnections", `window.livened >= 3`, 20*time.Second)
+	q.waitWithin("three reconnections of the second tab", `window.livened >= 3`, 20*time.Second)
 
 	// Changes still arrive, whether the socket was up or was being rebuilt
 	// when they happened (the page catches up after each reconnection).
@@ -194,6 +202,7 @@ func TestBrowserReconnects(t *testing.T) {
 	for ch := 1; ch <= 3; ch++ {
 		apiProgress(t, srv.base, tok, map[string]any{"manga_id": id, "chapter": ch})
 		p.waitEntry(id, strconv.Itoa(ch), "reading", liveWithin)
+		q.waitEntry(id, strconv.Itoa(ch), "reading", liveWithin)
 		tok = apiLogin(t, srv.base, user, password) // outlive the 2s token
 	}
 
@@ -201,7 +210,9 @@ func TestBrowserReconnects(t *testing.T) {
 	p.do(chromedp.Reload())
 	p.waitFor("live after reload", liveState)
 	p.waitEntry(id, "3", "reading", liveWithin)
+	q.waitFor("the second tab still live", liveState)
 	p.checkErrors()
+	q.checkErrors()
 }
 
 // startBrowser starts headless Chromium for one test and returns its context.
@@ -266,6 +277,19 @@ func openPage(t *testing.T, browser context.Context, name, base, artifacts strin
 		t.Fatalf("page %s: open: %v", name, err)
 	}
 	return p
+}
+
+// newTab opens another tab in the same browser context (same cookies).
+func (p *page) newTab(name, base string) *page {
+	p.t.Helper()
+	tab := &page{t: p.t, name: name, artifacts: p.artifacts}
+	ctx, cancel := chromedp.NewContext(p.ctx, chromedp.WithListener(tab.listen))
+	p.t.Cleanup(cancel)
+	tab.ctx = ctx
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+		p.t.Fatalf("page %s: open: %v", name, err)
+	}
+	return tab
 }
 
 // listen collects script errors and error messages (CSP violations among
