@@ -72,6 +72,9 @@ type ProgressFilter struct {
 	Status ReadingStatus // empty: any
 	Limit  int
 	Offset int
+	// IncludeDeleted lists tombstones too (a cache loading a library needs
+	// them, so that versions continue after a delete).
+	IncludeDeleted bool
 }
 
 // ProgressChange is one change of a record, as a store applies it: a put of

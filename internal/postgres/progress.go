@@ -39,7 +39,10 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 // means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
 	var args params
-	where := ` WHERE user_id = ` + args.add(f.UserID) + ` AND NOT deleted`
+	where := ` WHERE user_id = ` + args.add(f.UserID)
+	if !f.IncludeDeleted {
+		where += ` AND NOT deleted`
+	}
 	if f.Status != "" {
 		where += ` AND status = ` + args.add(string(f.Status))
 	}

@@ -69,7 +69,10 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 // updated first, and how many there are in all. A Limit of zero or less
 // means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	where, args := ` WHERE user_id = ? AND deleted = 0`, []any{f.UserID}
+	where, args := ` WHERE user_id = ?`, []any{f.UserID}
+	if !f.IncludeDeleted {
+		where += ` AND deleted = 0`
+	}
 	if f.Status != "" {
 		where += ` AND status = ?`
 		args = append(args, string(f.Status))

@@ -234,6 +234,14 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 			t.Errorf("total after delete = %d, want 0", total)
 		}
 		equal(t, "the other user's record", *fx.mustFind(t, fx.other.ID, theirs.MangaID), *theirs)
+		all, total, err := fx.s.Progress.FindProgresses(ctx, mangahub.ProgressFilter{UserID: fx.user.ID, IncludeDeleted: true})
+		if err != nil {
+			t.Fatalf("FindProgresses(IncludeDeleted): %v", err)
+		}
+		equal(t, "library with tombstones", all, []*mangahub.Progress{&tomb})
+		if total != 1 {
+			t.Errorf("total with tombstones = %d, want 1", total)
+		}
 
 		// Versions never repeat: the record comes back at version 3, only
 		// from the tombstone.

@@ -1,0 +1,134 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mangahub/mangahub"
+)
+
+// Cache is the hot progress store and the write-behind queue's producer
+// side. It implements mangahub.ProgressCache.
+type Cache struct {
+	c   *Client
+	now func() time.Time
+}
+
+var _ mangahub.ProgressCache = (*Cache)(nil)
+
+// NewCache returns the hot store of c.
+func NewCache(c *Client) *Cache { return &Cache{c: c, now: time.Now} }
+
+// CachedProgress reads one record and whether the library is loaded, in one
+// command.
+func (h *Cache) CachedProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, bool, error) {
+	vals, err := h.c.rdb.HMGet(ctx, h.c.libKey(userID), strconv.FormatInt(mangaID, 10), "~").Result()
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	if vals[1] == nil {
+		return nil, false, nil
+	}
+	s, ok := vals[0].(string)
+	if !ok {
+		return nil, true, nil
+	}
+	p, err := decodeRecord(userID, mangaID, s)
+	if err != nil {
+		return nil, false, mangahub.Internal(err)
+	}
+	return p, true, nil
+}
+
+// CachedLibrary reads a user's whole library.
+func (h *Cache) CachedLibrary(ctx context.Context, userID string) ([]*mangahub.Progress, bool, error) {
+	m, err := h.c.rdb.HGetAll(ctx, h.c.libKey(userID)).Result()
+	if err != nil {
+		return nil, false, unavailable(err)
+	}
+	if _, ok := m["~"]; !ok {
+		return nil, false, nil
+	}
+	ps := make([]*mangahub.Progress, 0, len(m))
+	for field, s := range m {
+		if strings.HasPrefix(field, "~") {
+			continue
+		}
+		id, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return nil, false, mangahub.Internal(errBadRecord)
+		}
+		p, err := decodeRecord(userID, id, s)
+		if err != nil {
+			return nil, false, mangahub.Internal(err)
+		}
+		ps = append(ps, p)
+	}
+	return ps, true, nil
+}
+
+// FillLibrary loads ps (all of userID's records and tombstones).
+func (h *Cache) FillLibrary(ctx context.Context, userID string, ps []*mangahub.Progress) error {
+	args := make([]any, 0, 1+2*len(ps))
+	args = append(args, h.c.ttl.Milliseconds())
+	for _, p := range ps {
+		args = append(args, strconv.FormatInt(p.MangaID, 10), encodeRecord(p))
+	}
+	return unavailable(fillScript.Run(ctx, h.c.rdb, []string{h.c.libKey(userID)}, args...).Err())
+}
+
+// ApplyQueued is the write-behind compare-and-set; see casScript.
+func (h *Cache) ApplyQueued(ctx context.Context, ch mangahub.ProgressChange) error {
+	p := ch.Progress
+	expect := ""
+	switch {
+	case p.Deleted:
+		expect = statePrefix(p.Version, false)
+	case p.Version > 1:
+		expect = statePrefix(p.Version-1, ch.BaseDeleted)
+	}
+	ev, err := json.Marshal(ch.Event())
+	if err != nil {
+		return mangahub.Internal(err)
+	}
+	shard := h.c.shardOf(p.UserID)
+	res, err := casScript.Run(ctx, h.c.rdb, []string{h.c.libKey(p.UserID), h.c.queueKey(shard)},
+		strconv.FormatInt(p.MangaID, 10), expect, encodeRecord(p), member(p.UserID, p.MangaID),
+		h.now().UnixMilli(), h.c.channel(p.UserID), ev).Int()
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case res == -1:
+		return mangahub.ErrNotLoaded
+	case res == 0:
+		return mangahub.ErrVersionMismatch
+	}
+	return nil
+}
+
+// ApplyMerged updates the cache after a committed change and publishes it.
+func (h *Cache) ApplyMerged(ctx context.Context, ch mangahub.ProgressChange) error {
+	p := ch.Progress
+	ev, err := json.Marshal(ch.Event())
+	if err != nil {
+		return mangahub.Internal(err)
+	}
+	return unavailable(mergeScript.Run(ctx, h.c.rdb, []string{h.c.libKey(p.UserID)},
+		strconv.FormatInt(p.MangaID, 10), encodeRecord(p), h.c.ttl.Milliseconds(), h.c.channel(p.UserID), ev).Err())
+}
+
+// Forget drops a user's cached library unless it has queued records; used
+// after a Redis outage for the users changed meanwhile in the database.
+func (h *Cache) Forget(ctx context.Context, userID string) error {
+	return unavailable(forgetScript.Run(ctx, h.c.rdb, []string{h.c.libKey(userID)}).Err())
+}
+
+var forgetScript = goredis.NewScript(`
+if tonumber(redis.call('HGET', KEYS[1], '~d') or '0') <= 0 then redis.call('DEL', KEYS[1]) end
+return 1
+`)

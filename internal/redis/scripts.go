@@ -1,0 +1,124 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// rev orders the states of one record: a higher version, or the delete of
+// the same version, is newer (mangahub.Progress.Newer).
+const luaRev = `
+local function rev(r)
+  local v, d = string.match(r, '^(%d+)|(%d)|')
+  return tonumber(v) * 2 + tonumber(d)
+end
+local function keepTTL(lib, ttl)
+  if tonumber(redis.call('HGET', lib, '~d') or '0') <= 0 then
+    redis.call('PEXPIRE', lib, ttl)
+  end
+end
+`
+
+// casScript is the write-behind compare-and-set: store, queue, publish.
+// KEYS: lib, queue. ARGV: field, expected state ("" = no record), record,
+// queue member, now (ms), channel, event.
+// Returns 1 applied, 0 another state is stored, -1 library not loaded.
+var casScript = goredis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], '~') == 0 then return -1 end
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  if cur then return 0 end
+else
+  if not cur then return 0 end
+  if string.sub(cur, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[4]) == 1 then
+  redis.call('HINCRBY', KEYS[1], '~d', 1)
+end
+redis.call('PERSIST', KEYS[1])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
+return 1
+`)
+
+// mergeScript keeps the cache in step with a committed change: newer wins.
+// KEYS: lib. ARGV: field, record, ttl (ms), channel, event.
+var mergeScript = goredis.NewScript(luaRev + `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if (not cur) or rev(ARGV[2]) > rev(cur) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+keepTTL(KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`)
+
+// fillScript loads a library read from the durable store, keeping newer
+// states already cached, and marks it complete.
+// KEYS: lib. ARGV: ttl (ms), then field, record pairs.
+var fillScript = goredis.NewScript(luaRev + `
+for i = 2, #ARGV, 2 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not cur) or rev(ARGV[i + 1]) > rev(cur) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('HSET', KEYS[1], '~', '1')
+keepTTL(KEYS[1], ARGV[1])
+return 1
+`)
+
+// claimScript takes a shard's lease and returns its oldest queued records.
+// KEYS: queue, lease. ARGV: claim token, lease (ms), n, library key prefix.
+// Returns {0} when another flusher holds the lease, else {1, member,
+// record, ...}. Queued members without a record (lost with a Redis that
+// lost its data) are dropped.
+var claimScript = goredis.NewScript(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[1] then return {0} end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local out = {1}
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)) do
+  local i = string.find(m, '|[^|]*$')
+  local rec = redis.call('HGET', ARGV[4] .. string.sub(m, 1, i - 1), string.sub(m, i + 1))
+  if rec then
+    out[#out + 1] = m
+    out[#out + 1] = rec
+  else
+    redis.call('ZREM', KEYS[1], m)
+  end
+end
+return out
+`)
+
+// ackScript ends a claim: it removes each entry whose record is still the
+// one written (a record changed meanwhile stays queued), parks rejected
+// records in the dead-letter list (and out of the cache), lets clean
+// libraries expire again and releases the lease.
+// KEYS: queue, lease, dead. ARGV: claim token, library key prefix, ttl (ms),
+// then member, record, rejected ("1"/"0") triples.
+var ackScript = goredis.NewScript(`
+for i = 4, #ARGV, 3 do
+  local m, rec = ARGV[i], ARGV[i + 1]
+  local j = string.find(m, '|[^|]*$')
+  local lib, field = ARGV[2] .. string.sub(m, 1, j - 1), string.sub(m, j + 1)
+  if redis.call('HGET', lib, field) == rec then
+    redis.call('ZREM', KEYS[1], m)
+    if ARGV[i + 2] == '1' then
+      redis.call('RPUSH', KEYS[3], m .. '|' .. rec)
+      redis.call('LTRIM', KEYS[3], -10000, -1)
+      redis.call('HDEL', lib, field)
+    end
+    if redis.call('HINCRBY', lib, '~d', -1) <= 0 then
+      redis.call('HDEL', lib, '~d')
+      redis.call('PEXPIRE', lib, ARGV[3])
+    end
+  end
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+return 1
+`)
+
+// releaseScript gives a lease back if it is still ours. KEYS: lease.
+// ARGV: claim token.
+var releaseScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`)
