@@ -28,6 +28,17 @@ type ProgressCache interface {
 	// committed (write-through): it stores it unless the cache holds a newer
 	// state, and publishes its event, in one step.
 	ApplyMerged(ctx context.Context, ch ProgressChange) error
+	// Forget drops a user's library unless it holds queued records, so
+	// that the next read loads it again from the durable store (after that
+	// store was written around the cache).
+	Forget(ctx context.Context, userID string) error
+	// QueuedReaders returns the users with a queued record of mangaID
+	// (records the durable store may not have yet).
+	QueuedReaders(ctx context.Context, mangaID int64) ([]string, error)
+	// DropManga removes every cached and queued record of mangaID, of the
+	// given users and of any user with a queued one: the manga is gone
+	// from the durable store with its records.
+	DropManga(ctx context.Context, mangaID int64, userIDs []string) error
 }
 
 // ErrNotLoaded is returned by ProgressCache.ApplyQueued for a user whose
@@ -48,7 +59,8 @@ type ProgressQueue interface {
 	// Ack ends a claim after its records were written: it removes each
 	// entry whose record has not changed since the claim (a record changed
 	// meanwhile stays queued), moves the rejected ones to the dead-letter
-	// list, and releases the shard.
+	// list (rejected tombstones are simply dropped: the record they delete
+	// went with its manga or user), and releases the shard.
 	Ack(ctx context.Context, b QueueBatch, rejected []*Progress) error
 	// Release gives up a claim without removing anything (the write failed).
 	Release(ctx context.Context, b QueueBatch) error

@@ -40,7 +40,7 @@ var dependencyRules = map[string][]string{
 	// transports: never an engine
 	"internal/tcpsync": {"internal/hub", "internal/protocol", "internal/metrics"},
 	"internal/ws":      {"internal/hub", "internal/protocol", "internal/metrics"},
-	"internal/httpapi": {"internal/auth", "internal/catalog", "internal/progress", "internal/hub", "internal/protocol", "internal/metrics", "internal/ratelimit"},
+	"internal/httpapi": {"internal/auth", "internal/catalog", "internal/progress", "internal/hub", "internal/protocol", "internal/metrics"},
 
 	// clients speak only the public contract
 	"internal/client": {"internal/protocol"},

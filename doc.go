@@ -17,6 +17,10 @@
 //	sqlite/      embedded engine (modernc.org/sqlite), migrations
 //	postgres/    production engine (pgx/v5), migrations
 //	inmem/       in-process bus
+//	redis/       Redis engine: hot store, write-behind queue, cluster bus,
+//	             cluster-wide rate limiter
+//	writebehind/ the hybrid progress store (hot store in front of the
+//	             database) and the flusher that drains its queue
 //	hub/         live connections per user and fan-out; knows no sockets
 //	protocol/    wire messages and error codes shared by TCP, WebSocket, clients
 //	httpapi/     the HTTP transport (REST, health, metrics, OpenAPI)
@@ -28,8 +32,9 @@
 // Dependency rules, checkable with `go list -deps`:
 //   - this package imports nothing of ours;
 //   - use-case packages (auth, catalog, progress) import this package only;
-//   - engine packages (sqlite, postgres, inmem) import this package only and
-//     never each other;
+//   - engine packages (sqlite, postgres, inmem, redis, writebehind, ratelimit)
+//     import this package only and never each other (writebehind composes
+//     engines through this package's interfaces);
 //   - transports (httpapi, tcpsync, ws) import this package, protocol, hub and
 //     the use cases they serve, never an engine;
 //   - only server imports everything.

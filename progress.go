@@ -109,6 +109,9 @@ type ProgressStore interface {
 	// FindProgresses lists a user's live records, most recently updated
 	// first (ties broken by manga_id).
 	FindProgresses(ctx context.Context, f ProgressFilter) ([]*Progress, int, error)
+	// FindReaders returns the users with a live record of mangaID, in no
+	// particular order (deleting a manga tells each of them).
+	FindReaders(ctx context.Context, mangaID int64) ([]string, error)
 	// ApplyProgress stores ch only if the stored state is the one ch was
 	// computed from: nothing at all for a put at version 1; the record (or,
 	// with BaseDeleted, the tombstone) at Version-1 for a put; the live

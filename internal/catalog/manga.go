@@ -62,6 +62,14 @@ func (s *Service) DeleteManga(ctx context.Context, id int64) error {
 	if id <= 0 {
 		return errMangaNotFound
 	}
+	if s.beforeDelete != nil {
+		if _, err := s.store.FindMangaByID(ctx, id); err != nil {
+			return storeError(err)
+		}
+		if err := s.beforeDelete(ctx, id); err != nil {
+			return storeError(err)
+		}
+	}
 	if err := s.store.DeleteManga(ctx, id); err != nil {
 		return storeError(err)
 	}

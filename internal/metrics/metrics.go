@@ -28,10 +28,15 @@ type Metrics struct {
 	// FanoutDropped counts connections closed because their queue was full.
 	FanoutDropped prometheus.Counter
 
-	CacheRequests      *prometheus.CounterVec
-	FlushDuration      prometheus.Histogram
-	FlushRows          prometheus.Counter
+	CacheRequests *prometheus.CounterVec
+	FlushDuration prometheus.Histogram
+	FlushRows     prometheus.Counter
+	// FlushFailures counts batch writes that failed (and will be retried).
+	FlushFailures      prometheus.Counter
 	WriteBehindPending prometheus.Gauge
+	// WriteBehindParked counts queued changes the database refused (their
+	// manga or user was deleted), moved to the dead-letter list.
+	WriteBehindParked prometheus.Counter
 }
 
 // New creates the collectors and registers them, with the Go and process
@@ -81,6 +86,14 @@ func New() *Metrics {
 			Name: "mangahub_flush_rows_total",
 			Help: "Rows written to the durable store by write-behind flushes.",
 		}),
+		FlushFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mangahub_flush_failures_total",
+			Help: "Write-behind batch writes that failed and will be retried.",
+		}),
+		WriteBehindParked: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mangahub_write_behind_parked_total",
+			Help: "Queued changes refused by the database (manga or user gone), parked in the dead-letter list.",
+		}),
 		WriteBehindPending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "mangahub_write_behind_pending",
 			Help: "Changes acknowledged but not yet in the durable store.",
@@ -91,7 +104,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequestDuration, m.ProgressUpdates, m.AuthFailures, m.RateLimited,
 		m.TCPActiveConnections, m.TCPConnectionsOpened, m.FanoutDropped,
-		m.CacheRequests, m.FlushDuration, m.FlushRows, m.WriteBehindPending,
+		m.CacheRequests, m.FlushDuration, m.FlushRows, m.FlushFailures, m.WriteBehindPending, m.WriteBehindParked,
 	)
 	// Series with labels appear in the output only once touched; touch the
 	// ones the contract promises so that a fresh process exposes them.
@@ -99,7 +112,7 @@ func New() *Metrics {
 		m.AuthFailures.WithLabelValues(t)
 		m.RateLimited.WithLabelValues(t)
 	}
-	for _, r := range []string{"hit", "miss"} {
+	for _, r := range []string{"hit", "miss", "error"} {
 		m.CacheRequests.WithLabelValues(r)
 	}
 	// The results are package progress's Result* constants (metrics may not

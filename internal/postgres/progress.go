@@ -229,3 +229,26 @@ func scanProgress(row pgx.Row) (*mangahub.Progress, error) {
 	p.LastReadAt, p.UpdatedAt = p.LastReadAt.UTC(), p.UpdatedAt.UTC()
 	return &p, nil
 }
+
+// CheckParents returns CodeMangaNotFound when the manga does not exist,
+// CodeNotFound when the user does not, and nil when both do: a hot store,
+// which has no foreign keys, asks before it takes a new record.
+func (s *ProgressStore) CheckParents(ctx context.Context, userID string, mangaID int64) error {
+	if err := missingParent(ctx, s.db.pool, userID, mangaID); err != nil {
+		return translate(ctx, err)
+	}
+	return nil
+}
+
+// FindReaders returns the users with a live record of mangaID.
+func (s *ProgressStore) FindReaders(ctx context.Context, mangaID int64) ([]string, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT user_id FROM user_progress WHERE manga_id = $1 AND NOT deleted`, mangaID)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	users, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return users, nil
+}

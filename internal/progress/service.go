@@ -175,6 +175,28 @@ func (s *Service) Delete(ctx context.Context, userID string, origin mangahub.Ori
 	if err := s.allow(ctx, userID); err != nil {
 		return err
 	}
+	return s.remove(ctx, userID, origin, mangaID)
+}
+
+// RemoveManga deletes every user's record of mangaID, telling each user's
+// devices as any delete does; the catalog calls it before the manga itself
+// goes. It is not rate limited: it is an administrator's act, not the
+// readers'.
+func (s *Service) RemoveManga(ctx context.Context, mangaID int64) error {
+	readers, err := s.store.FindReaders(ctx, mangaID)
+	if err != nil {
+		return err
+	}
+	for _, userID := range readers {
+		err := s.remove(ctx, userID, mangahub.Origin{Source: mangahub.SourceHTTP}, mangaID)
+		if err != nil && !mangahub.IsCode(err, mangahub.CodeNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) remove(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error {
 	for range casAttempts {
 		cur, err := s.find(ctx, userID, mangaID)
 		if err != nil {

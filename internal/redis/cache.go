@@ -132,3 +132,39 @@ var forgetScript = goredis.NewScript(`
 if tonumber(redis.call('HGET', KEYS[1], '~d') or '0') <= 0 then redis.call('DEL', KEYS[1]) end
 return 1
 `)
+
+// QueuedReaders scans every shard's queue for records of mangaID: an
+// administrative operation, linear in the queue's length.
+func (h *Cache) QueuedReaders(ctx context.Context, mangaID int64) ([]string, error) {
+	suffix := "|" + strconv.FormatInt(mangaID, 10)
+	var users []string
+	for s := range h.c.shards {
+		members, err := h.c.rdb.ZRange(ctx, h.c.queueKey(s), 0, -1).Result()
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		for _, m := range members {
+			if user, ok := strings.CutSuffix(m, suffix); ok {
+				users = append(users, user)
+			}
+		}
+	}
+	return users, nil
+}
+
+// DropManga removes mangaID's records from the given users' libraries and
+// from the queue, shard by shard, each shard in one script.
+func (h *Cache) DropManga(ctx context.Context, mangaID int64, userIDs []string) error {
+	byShard := make([][]any, h.c.shards)
+	for _, u := range userIDs {
+		s := h.c.shardOf(u)
+		byShard[s] = append(byShard[s], u)
+	}
+	for s := range h.c.shards {
+		args := append([]any{h.c.libPrefix(s), strconv.FormatInt(mangaID, 10), h.c.ttl.Milliseconds()}, byShard[s]...)
+		if err := dropMangaScript.Run(ctx, h.c.rdb, []string{h.c.queueKey(s)}, args...).Err(); err != nil {
+			return unavailable(err)
+		}
+	}
+	return nil
+}

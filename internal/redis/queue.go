@@ -71,9 +71,12 @@ func (q *Queue) Ack(ctx context.Context, b mangahub.QueueBatch, rejected []*mang
 	args := make([]any, 0, 3+3*len(b.Records))
 	args = append(args, b.Claim, q.c.libPrefix(b.Shard), q.c.ttl.Milliseconds())
 	for _, p := range b.Records {
-		flag := "0"
-		if bad[p] {
-			flag = "1"
+		flag := "0" // written
+		switch {
+		case bad[p] && p.Deleted:
+			flag = "2" // a delete of a record whose parent is gone: done
+		case bad[p]:
+			flag = "1" // refused: parked
 		}
 		args = append(args, member(p.UserID, p.MangaID), encodeRecord(p), flag)
 	}

@@ -103,6 +103,22 @@ func (c *Client) Close() error { return c.rdb.Close() }
 // Ping checks that Redis answers.
 func (c *Client) Ping(ctx context.Context) error { return unavailable(c.rdb.Ping(ctx).Err()) }
 
+// Probe checks that Redis takes writes (a Redis out of memory under the
+// noeviction policy answers PING but refuses them).
+func (c *Client) Probe(ctx context.Context) error {
+	return unavailable(c.rdb.Set(ctx, c.prefix+"probe", "1", time.Second).Err())
+}
+
+// Persistent reports whether Redis keeps an append-only file, which is what
+// makes acknowledged write-behind changes survive a Redis restart.
+func (c *Client) Persistent(ctx context.Context) (bool, error) {
+	m, err := c.rdb.ConfigGet(ctx, "appendonly").Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return m["appendonly"] == "yes", nil
+}
+
 // EvictionPolicy returns Redis's maxmemory-policy, or "" when the server
 // does not tell (CONFIG may be renamed away on managed services).
 func (c *Client) EvictionPolicy(ctx context.Context) (string, error) {

@@ -34,7 +34,7 @@ if redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[4]) == 1 then
   redis.call('HINCRBY', KEYS[1], '~d', 1)
 end
 redis.call('PERSIST', KEYS[1])
-redis.call('PUBLISH', ARGV[6], ARGV[7])
+redis.call('SPUBLISH', ARGV[6], ARGV[7])
 return 1
 `)
 
@@ -46,7 +46,7 @@ if (not cur) or rev(ARGV[2]) > rev(cur) then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
 keepTTL(KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call('SPUBLISH', ARGV[4], ARGV[5])
 return 1
 `)
 
@@ -90,10 +90,12 @@ return out
 
 // ackScript ends a claim: it removes each entry whose record is still the
 // one written (a record changed meanwhile stays queued), parks rejected
-// records in the dead-letter list (and out of the cache), lets clean
-// libraries expire again and releases the lease.
+// records in the dead-letter list (and out of the cache), drops rejected
+// deletes (their record went with its parent), lets clean libraries expire
+// again and releases the lease.
 // KEYS: queue, lease, dead. ARGV: claim token, library key prefix, ttl (ms),
-// then member, record, rejected ("1"/"0") triples.
+// then member, record, outcome ("0" written, "1" parked, "2" dropped)
+// triples.
 var ackScript = goredis.NewScript(`
 for i = 4, #ARGV, 3 do
   local m, rec = ARGV[i], ARGV[i + 1]
@@ -104,8 +106,8 @@ for i = 4, #ARGV, 3 do
     if ARGV[i + 2] == '1' then
       redis.call('RPUSH', KEYS[3], m .. '|' .. rec)
       redis.call('LTRIM', KEYS[3], -10000, -1)
-      redis.call('HDEL', lib, field)
     end
+    if ARGV[i + 2] ~= '0' then redis.call('HDEL', lib, field) end
     if redis.call('HINCRBY', lib, '~d', -1) <= 0 then
       redis.call('HDEL', lib, '~d')
       redis.call('PEXPIRE', lib, ARGV[3])
@@ -120,5 +122,29 @@ return 1
 // ARGV: claim token.
 var releaseScript = goredis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`)
+
+// dropMangaScript removes one manga's records from a shard: its queue
+// entries (and the queued counts of their libraries) and the field of
+// every library named or queued.
+// KEYS: queue. ARGV: library key prefix, manga id, ttl (ms), then users.
+var dropMangaScript = goredis.NewScript(`
+local suffix = '|' .. ARGV[2]
+local users = {}
+for i = 4, #ARGV do users[ARGV[i]] = true end
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(m, -#suffix) == suffix then
+    local user = string.sub(m, 1, #m - #suffix)
+    users[user] = true
+    redis.call('ZREM', KEYS[1], m)
+    local lib = ARGV[1] .. user
+    if redis.call('HINCRBY', lib, '~d', -1) <= 0 then
+      redis.call('HDEL', lib, '~d')
+      redis.call('PEXPIRE', lib, ARGV[3])
+    end
+  end
+end
+for user in pairs(users) do redis.call('HDEL', ARGV[1] .. user, ARGV[2]) end
 return 1
 `)

@@ -25,9 +25,9 @@ import (
 	"github.com/mangahub/mangahub/internal/inmem"
 	"github.com/mangahub/mangahub/internal/metrics"
 	"github.com/mangahub/mangahub/internal/progress"
-	"github.com/mangahub/mangahub/internal/ratelimit"
 	"github.com/mangahub/mangahub/internal/tcpsync"
 	"github.com/mangahub/mangahub/internal/web"
+	"github.com/mangahub/mangahub/internal/writebehind"
 	"github.com/mangahub/mangahub/internal/ws"
 )
 
@@ -51,6 +51,12 @@ type Server struct {
 	version string
 	metrics *metrics.Metrics
 	stores  *Stores
+	// hybrid is the Redis side (hot store, queue, bus, shared limiters);
+	// nil without MANGAHUB_REDIS_URL.
+	hybrid *hybrid
+	bus    mangahub.Bus
+	// limits are the progress and auth limiters.
+	limits limits
 
 	Auth     *auth.Service
 	Catalog  *catalog.Service
@@ -71,9 +77,6 @@ type Server struct {
 // New wires a server from the configuration and opens its stores and
 // listeners; Run serves until the context ends.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version string) (*Server, error) {
-	if cfg.RedisURL != "" {
-		return nil, errors.New("MANGAHUB_REDIS_URL: the Redis engine is not part of this build yet; unset it to use the in-process cache and bus")
-	}
 	secret, err := JWTSecret(cfg)
 	if err != nil {
 		return nil, err
@@ -83,12 +86,30 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: logger, version: version, metrics: metrics.New(), stores: stores, migrated: make(chan struct{})}
-	bus := inmem.NewBus()
+	progressStore := stores.Progress
+	s.bus = inmem.NewBus()
+	s.limits = localLimits(cfg)
+	if cfg.RedisURL != "" {
+		if s.hybrid, err = openHybrid(cfg, stores, s.metrics, logger); err != nil {
+			stores.DB.Close()
+			return nil, err
+		}
+		progressStore, s.bus, s.limits = s.hybrid.store, s.hybrid.bus, s.hybrid.limits
+	}
+	bus := s.bus
 	s.Auth = auth.New(stores.Users, stores.Tokens, auth.Config{
 		Secret: secret, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 	})
-	s.Catalog = catalog.New(stores.Manga)
-	s.Progress = progress.New(stores.Progress, s.Catalog, bus, ratelimit.New(cfg.RateLimit, nil), progress.Config{
+	mangaStore := stores.Manga
+	if s.hybrid != nil {
+		mangaStore = writebehind.NewMangaStore(stores.Manga, s.hybrid.store)
+	}
+	// A deleted manga's readers are told like any other delete (the
+	// progress service is made below; the hook runs only later).
+	s.Catalog = catalog.New(mangaStore, catalog.BeforeDelete(func(ctx context.Context, id int64) error {
+		return s.Progress.RemoveManga(ctx, id)
+	}))
+	s.Progress = progress.New(progressStore, s.Catalog, bus, s.limits.progress, progress.Config{
 		Logger: logger,
 		Observe: func(src mangahub.Source, result string) {
 			s.metrics.ProgressUpdates.WithLabelValues(string(src), result).Inc()
@@ -103,6 +124,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 	}, s.Auth, s.Progress, bus, logger, s.metrics)
 
 	if err := s.listen(cfg); err != nil {
+		s.hybrid.close()
 		stores.DB.Close()
 		return nil, err
 	}
@@ -113,7 +135,7 @@ func (s *Server) listen(cfg *config.Config) error {
 	deps := httpapi.Deps{
 		Auth: s.Auth, Catalog: s.Catalog, Progress: s.Progress,
 		Metrics: s.metrics, Logger: s.log, Ready: s.readiness,
-		AuthByAddr: ratelimit.New(cfg.AuthRateLimit, nil), AuthByLogin: ratelimit.New(cfg.AuthRateLimit, nil),
+		AuthByAddr: s.limits.authByAddr, AuthByLogin: s.limits.authByLogin,
 		Version: s.version,
 		OpsOnly: !cfg.Services.HTTP,
 	}
@@ -165,6 +187,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("serving", "http_addr", s.HTTPAddr.String(), "tcp_addr", addrString(s.TCPAddr),
 		"engine", s.stores.Engine, "services", s.cfg.Services.String(), "write_mode", s.cfg.WriteMode, "version", s.version)
 	go s.prepareDatabase(ctx)
+	if s.hybrid != nil {
+		s.hybrid.start(ctx, s.migrated)
+	}
 	<-ctx.Done()
 	return s.Shutdown()
 }
@@ -218,43 +243,12 @@ func (s *Server) Shutdown() error {
 		errs = append(errs, err)
 		s.http.Close()
 	}
+	// Every change is acknowledged by now: flush what waits in the queue,
+	// however long the flush interval, then close the stores.
+	errs = append(errs, s.hybrid.shutdown(s.log))
 	errs = append(errs, s.stores.DB.Close())
 	s.log.Info("stopped")
 	return errors.Join(errs...)
-}
-
-// readiness reports the components of this process for /readyz.
-func (s *Server) readiness(ctx context.Context) httpapi.Readiness {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	start := time.Now()
-	err := s.stores.DB.Ping(ctx)
-	latency := time.Since(start)
-	s.mu.Lock()
-	ready, migErr := s.dbReady, s.dbErr
-	s.mu.Unlock()
-
-	db := map[string]any{"engine": s.stores.Engine, "latency_ms": float64(latency.Microseconds()) / 1000}
-	status := "ok"
-	switch {
-	case err != nil:
-		db["status"], db["error"] = "unavailable", "database does not answer"
-		status = "unavailable"
-	case !ready:
-		db["status"] = "unavailable"
-		db["error"] = "migrations pending"
-		if migErr != nil {
-			db["error"] = "migrations failed; retrying"
-		}
-		status = "unavailable"
-	default:
-		db["status"] = "ok"
-	}
-	components := map[string]any{"database": db}
-	if s.cfg.Services.TCP || s.cfg.Services.HTTP {
-		components["tcp"] = map[string]any{"status": "ok", "active_connections": s.hub.ActiveConnections()}
-	}
-	return httpapi.Readiness{Status: status, Components: components}
 }
 
 func instanceID() string {

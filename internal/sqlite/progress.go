@@ -242,3 +242,34 @@ func scanProgress(row scanner) (*mangahub.Progress, error) {
 	p.LastReadAt, p.UpdatedAt = fromMicros(read), fromMicros(updated)
 	return &p, nil
 }
+
+// CheckParents returns CodeMangaNotFound when the manga does not exist,
+// CodeNotFound when the user does not, and nil when both do: a hot store,
+// which has no foreign keys, asks before it takes a new record.
+func (s *ProgressStore) CheckParents(ctx context.Context, userID string, mangaID int64) error {
+	if err := missingParent(ctx, s.db.read, userID, mangaID); err != nil {
+		return translate(ctx, err)
+	}
+	return nil
+}
+
+// FindReaders returns the users with a live record of mangaID.
+func (s *ProgressStore) FindReaders(ctx context.Context, mangaID int64) ([]string, error) {
+	rows, err := s.db.read.QueryContext(ctx, `SELECT user_id FROM user_progress WHERE manga_id = ? AND NOT deleted`, mangaID)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	defer rows.Close()
+	users := []string{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, translate(ctx, err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(ctx, err)
+	}
+	return users, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -254,6 +255,35 @@ func testProgress(t *testing.T, open func(*testing.T) Stores) {
 		}
 		equal(t, "re-created record", *fx.mustFind(t, fx.user.ID, v3.MangaID), *v3)
 		wantMismatch(t, "re-create twice", recreate(ctx, fx.s.Progress, fx.progress(0, 8, 3)))
+	})
+
+	t.Run("Readers", func(t *testing.T) {
+		fx := newProgressFixture(t, open)
+		ctx := t.Context()
+		mine, theirs := fx.progress(0, 1, 1), fx.progress(0, 2, 1)
+		theirs.UserID = fx.other.ID
+		fx.mustPut(t, mine)
+		fx.mustPut(t, theirs)
+		fx.mustPut(t, fx.progress(1, 1, 1))
+		readers, err := fx.s.Progress.FindReaders(ctx, fx.mangas[0].ID)
+		if err != nil {
+			t.Fatalf("FindReaders: %v", err)
+		}
+		slices.Sort(readers)
+		equal(t, "readers", readers, []string{fx.user.ID, fx.other.ID})
+		if err := del(ctx, fx.s.Progress, theirs); err != nil {
+			t.Fatal(err)
+		}
+		readers, err = fx.s.Progress.FindReaders(ctx, fx.mangas[0].ID)
+		if err != nil {
+			t.Fatalf("FindReaders: %v", err)
+		}
+		equal(t, "readers after a delete", readers, []string{fx.user.ID})
+		readers, err = fx.s.Progress.FindReaders(ctx, fx.mangas[2].ID)
+		if err != nil {
+			t.Fatalf("FindReaders: %v", err)
+		}
+		equal(t, "readers of a manga nobody reads", len(readers), 0)
 	})
 
 	t.Run("ConcurrentCreate", func(t *testing.T) {

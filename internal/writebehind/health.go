@@ -1,0 +1,143 @@
+package writebehind
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// maxTouched bounds the users remembered while the hot store is down; past
+// it, the libraries of the others may be served stale until their TTL ends,
+// which is logged.
+const maxTouched = 100_000
+
+// health tracks whether the hot store is in use. A failure takes it out of
+// use at once (every request then goes to the database without waiting for
+// a timeout first); a prober puts it back once it answers, after the users
+// written around it meanwhile were forgotten by it.
+type health struct {
+	probe  func(ctx context.Context) error
+	every  time.Duration
+	forget func(ctx context.Context, userID string) error
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	down     bool
+	users    map[string]struct{}
+	overflow bool
+	closed   bool
+	stop     chan struct{}
+	probing  sync.WaitGroup
+}
+
+func newHealth(probe func(context.Context) error, every time.Duration, forget func(context.Context, string) error, log *slog.Logger) *health {
+	if probe == nil {
+		probe = func(context.Context) error { return nil }
+	}
+	return &health{probe: probe, every: every, forget: forget, log: log, users: make(map[string]struct{}), stop: make(chan struct{})}
+}
+
+func (h *health) isDown() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.down
+}
+
+// fail takes the hot store out of use and starts the prober.
+func (h *health) fail(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down || h.closed {
+		return
+	}
+	h.down = true
+	h.log.Warn("hot store unavailable; reading and writing the database directly", "err", err)
+	h.probing.Add(1)
+	go h.run()
+}
+
+// touched records that userID's progress was written around the hot store.
+// Once the hot store is back in use, the user is forgotten at once instead.
+func (h *health) touched(ctx context.Context, userID string) {
+	h.mu.Lock()
+	if h.down {
+		if len(h.users) < maxTouched {
+			h.users[userID] = struct{}{}
+		} else {
+			h.overflow = true
+		}
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	if err := h.forget(ctx, userID); err != nil && ctx.Err() == nil {
+		h.fail(err)
+		h.touched(ctx, userID)
+	}
+}
+
+func (h *health) run() {
+	defer h.probing.Done()
+	t := time.NewTicker(h.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		if h.recover() {
+			return
+		}
+	}
+}
+
+// recover probes the hot store and, when it answers, forgets every user
+// written around it, then puts it back in use. Users written while it
+// forgets are taken in the next round, under the lock that ends the outage.
+func (h *health) recover() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.probe(ctx); err != nil {
+		return false
+	}
+	for {
+		h.mu.Lock()
+		if len(h.users) == 0 {
+			h.down = false
+			overflow := h.overflow
+			h.overflow = false
+			h.mu.Unlock()
+			if overflow {
+				h.log.Error("hot store back in use; more users were written around it than remembered: their cached libraries may be stale until they expire")
+			} else {
+				h.log.Info("hot store back in use")
+			}
+			return true
+		}
+		batch := make([]string, 0, len(h.users))
+		for u := range h.users {
+			batch = append(batch, u)
+		}
+		h.mu.Unlock()
+		for _, u := range batch {
+			if err := h.forget(ctx, u); err != nil {
+				return false
+			}
+			h.mu.Lock()
+			delete(h.users, u)
+			h.mu.Unlock()
+		}
+	}
+}
+
+func (h *health) close() {
+	h.mu.Lock()
+	if !h.closed {
+		h.closed = true
+		close(h.stop)
+	}
+	h.mu.Unlock()
+	h.probing.Wait()
+}

@@ -1,0 +1,284 @@
+package writebehind_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/redis"
+	"github.com/mangahub/mangahub/internal/storetest"
+	"github.com/mangahub/mangahub/internal/testenv"
+	"github.com/mangahub/mangahub/internal/writebehind"
+)
+
+// The hybrid store passes the conformance suite of the plain stores, in
+// both modes, over both engines: to a caller it is a progress store like
+// any other.
+func TestConformance(t *testing.T) {
+	for _, e := range engines {
+		for _, mode := range []struct {
+			name string
+			mode writebehind.Mode
+		}{{"write-behind", writebehind.WriteBehind}, {"write-through", writebehind.WriteThrough}} {
+			t.Run(e.name+"/"+mode.name, func(t *testing.T) {
+				url := testenv.RedisURL(t)
+				storetest.Run(t, func(t *testing.T) storetest.Stores {
+					s, durable := e.open(t)
+					hot := newStore(t, durable, openRedis(t, url), mode.mode)
+					s.Progress, s.Manga = hot, writebehind.NewMangaStore(s.Manga, hot)
+					return s
+				})
+			})
+		}
+	}
+}
+
+// Write-behind changes are acknowledged before the database has them; a
+// drain writes every one, the newest state of each record, even with an
+// interval far in the future.
+func TestDrainWritesEveryQueuedChange(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s, durable := e.open(t)
+			c := openRedis(t, testenv.RedisURL(t))
+			store := newStore(t, durable, c, writebehind.WriteBehind)
+			fx := newFixture(t, s, 3, 4)
+			var last []*mangahub.Progress
+			for u := range 3 {
+				for m := range 4 {
+					for v := int64(1); v <= 3; v++ {
+						mustApply(t, store, fx.record(u, m, v))
+					}
+					last = append(last, fx.record(u, m, 3))
+				}
+			}
+			if _, err := durable.FindProgress(t.Context(), fx.users[0].ID, fx.mangas[0].ID); !mangahub.IsCode(err, mangahub.CodeNotFound) {
+				t.Fatalf("the database has a change before any flush: %v", err)
+			}
+			// Reads see what was acknowledged.
+			equal(t, "read before the flush", mustFind(t, store, fx.users[1].ID, fx.mangas[2].ID), fx.record(1, 2, 3))
+
+			queue := redis.NewQueue(c, time.Minute)
+			var rows atomic.Int64
+			f := writebehind.NewFlusher(queue, durable, writebehind.FlusherConfig{
+				Interval: 5 * time.Minute, Batch: 5,
+				Flushed: func(n int, _ time.Duration) { rows.Add(int64(n)) },
+			})
+			if n, _, _ := queue.Pending(t.Context()); n != 12 {
+				t.Fatalf("pending = %d, want 12 (one per record, coalesced)", n)
+			}
+			if err := f.Drain(t.Context()); err != nil {
+				t.Fatalf("Drain: %v", err)
+			}
+			for _, p := range last {
+				equal(t, "flushed record", mustFind(t, durable, p.UserID, p.MangaID), p)
+			}
+			if rows.Load() != 12 {
+				t.Errorf("flushed %d rows, want 12", rows.Load())
+			}
+			if st := f.Status(); st.Pending != 0 || st.LastFlush.IsZero() || st.Err != nil {
+				t.Errorf("status after the drain = %+v", st)
+			}
+		})
+	}
+}
+
+// Several flushers drain one queue at once while writers keep changing the
+// records: in the end the database holds the newest version of every
+// record, and nothing stays queued.
+func TestConcurrentFlushersLeaveTheNewestVersion(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s, durable := e.open(t)
+			c := openRedis(t, testenv.RedisURL(t))
+			store := newStore(t, durable, c, writebehind.WriteBehind)
+			fx := newFixture(t, s, 4, 5)
+			const versions = 12
+
+			ctx, stop := context.WithCancel(t.Context())
+			var flushers sync.WaitGroup
+			for range 3 {
+				f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{
+					Interval: time.Millisecond, Batch: 7, Poll: time.Millisecond,
+				})
+				flushers.Go(func() { f.Run(ctx) })
+			}
+			var writers sync.WaitGroup
+			for u := range 4 {
+				writers.Go(func() {
+					for v := int64(1); v <= versions; v++ {
+						for m := range 5 {
+							mustApply(t, store, fx.record(u, m, v))
+						}
+					}
+				})
+			}
+			writers.Wait()
+			stop()
+			flushers.Wait()
+			final := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{})
+			if err := final.Drain(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			for u := range 4 {
+				for m := range 5 {
+					want := fx.record(u, m, versions)
+					equal(t, "record after concurrent flushes", mustFind(t, durable, want.UserID, want.MangaID), want)
+				}
+			}
+		})
+	}
+}
+
+// A change whose manga was deleted after it was acknowledged is parked in
+// the dead-letter list; it does not hold back the rest of its batch, and a
+// delete of such a record is simply dropped.
+func TestRefusedRecordsAreParked(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s, durable := e.open(t)
+			c := openRedis(t, testenv.RedisURL(t))
+			store := newStore(t, durable, c, writebehind.WriteBehind)
+			fx := newFixture(t, s, 2, 3)
+			mustApply(t, store, fx.record(0, 0, 1))
+			mustApply(t, store, fx.record(0, 1, 1)) // its manga goes
+			mustApply(t, store, fx.record(1, 2, 1))
+			tomb := *fx.record(1, 1, 1)
+			mustApply(t, store, &tomb)
+			tomb.Deleted = true
+			mustApply(t, store, &tomb) // a delete whose manga goes too
+			if err := s.Manga.DeleteManga(t.Context(), fx.mangas[1].ID); err != nil {
+				t.Fatal(err)
+			}
+			var parked []*mangahub.Progress
+			f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{
+				Parked: func(p *mangahub.Progress) { parked = append(parked, p) },
+			})
+			if err := f.Drain(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if len(parked) != 1 || *parked[0] != *fx.record(0, 1, 1) {
+				t.Errorf("parked %+v, want only the live record of the deleted manga", parked)
+			}
+			equal(t, "a record of the same batch", mustFind(t, durable, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 1))
+			equal(t, "another record", mustFind(t, durable, fx.users[1].ID, fx.mangas[2].ID), fx.record(1, 2, 1))
+			// The hot store no longer shows the refused record either.
+			if _, err := store.FindProgress(t.Context(), fx.users[0].ID, fx.mangas[1].ID); !mangahub.IsCode(err, mangahub.CodeNotFound) {
+				t.Errorf("FindProgress of the parked record = %v, want not found", err)
+			}
+		})
+	}
+}
+
+// While Redis is down, reads and writes go to the database and writes are
+// still acknowledged; once Redis is back, the library written around it is
+// loaded again, so reads show what the database took meanwhile.
+func TestRedisDownGoesToTheDatabase(t *testing.T) {
+	s, durable := openSQLite(t)
+	rs := testenv.NewRedis(t)
+	c := openRedis(t, rs.URL())
+	store := newStore(t, durable, c, writebehind.WriteBehind)
+	fx := newFixture(t, s, 1, 2)
+	f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{})
+
+	mustApply(t, store, fx.record(0, 0, 1))
+	mustApply(t, store, fx.record(0, 1, 1))
+	if err := f.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "read while Redis is up", mustFind(t, store, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 1))
+
+	rs.Stop(t)
+	// The first write after the failure finds out and goes around.
+	mustApply(t, store, fx.record(0, 0, 2))
+	if !store.Degraded() {
+		t.Fatal("Degraded() = false with Redis down")
+	}
+	mustApply(t, store, fx.record(0, 0, 3))
+	equal(t, "database while Redis is down", mustFind(t, durable, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 3))
+	equal(t, "read while Redis is down", mustFind(t, store, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 3))
+	page, total, err := store.FindProgresses(t.Context(), mangahub.ProgressFilter{UserID: fx.users[0].ID})
+	if err != nil || total != 2 || len(page) != 2 {
+		t.Fatalf("library while Redis is down: %d of %d, %v", len(page), total, err)
+	}
+
+	rs.Start(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for store.Degraded() {
+		if time.Now().After(deadline) {
+			t.Fatal("the store did not take Redis back into use")
+		}
+		select {
+		case <-t.Context().Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	// Redis still held version 1, cached before it stopped: it must not be
+	// served, and the next version continues from the database's 3.
+	equal(t, "read after Redis is back", mustFind(t, store, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 3))
+	mustApply(t, store, fx.record(0, 0, 4))
+	if err := f.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "database after the recovery", mustFind(t, durable, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 4))
+}
+
+// While the database is down, write-behind changes are still acknowledged;
+// flushes fail and are retried, and once the database is back every change
+// reaches it.
+func TestDatabaseDownKeepsAcknowledging(t *testing.T) {
+	cluster := testenv.NewCluster(t)
+	cluster.Start(t)
+	s, durable := openPostgres(t, cluster.URL())
+	c := openRedis(t, testenv.RedisURL(t))
+	store := newStore(t, durable, c, writebehind.WriteBehind)
+	fx := newFixture(t, s, 1, 3)
+	for m := range 3 {
+		mustApply(t, store, fx.record(0, m, 1)) // loads the library while the database is up
+	}
+	var failures atomic.Int64
+	f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{
+		Interval: 10 * time.Millisecond, Poll: 5 * time.Millisecond,
+		Failed: func(error) { failures.Add(1) },
+	})
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var running sync.WaitGroup
+	running.Go(func() { f.Run(ctx) })
+
+	cluster.Stop(t)
+	for m := range 3 {
+		for v := int64(2); v <= 5; v++ {
+			mustApply(t, store, fx.record(0, m, v))
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for failures.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no flush failed with the database down")
+		}
+		select {
+		case <-t.Context().Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if st := f.Status(); st.Pending != 3 || st.Err == nil {
+		t.Errorf("status with the database down = %+v, want 3 pending and an error", st)
+	}
+	cluster.Start(t)
+	stop()
+	running.Wait()
+	drain, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := f.Drain(drain); err != nil {
+		t.Fatal(err)
+	}
+	for m := range 3 {
+		equal(t, "record after the database came back", mustFind(t, durable, fx.users[0].ID, fx.mangas[m].ID), fx.record(0, m, 5))
+	}
+}
