@@ -33,8 +33,9 @@ type ProgressCache interface {
 	// store was written around the cache).
 	Forget(ctx context.Context, userID string) error
 	// QueuedReaders returns the users with a queued record of mangaID
-	// (records the durable store may not have yet).
-	QueuedReaders(ctx context.Context, mangaID int64) ([]string, error)
+	// (states the durable store may not have yet), each with whether that
+	// record is live (false: a queued delete).
+	QueuedReaders(ctx context.Context, mangaID int64) (map[string]bool, error)
 	// DropManga removes every cached and queued record of mangaID, of the
 	// given users and of any user with a queued one: the manga is gone
 	// from the durable store with its records.
@@ -56,12 +57,17 @@ type ProgressQueue interface {
 	// n of its pending records, the oldest first; held is false (and the
 	// batch empty) when another flusher holds the shard.
 	Claim(ctx context.Context, shard, n int) (b QueueBatch, held bool, err error)
-	// Ack ends a claim after its records were written: it removes each
-	// entry whose record has not changed since the claim (a record changed
-	// meanwhile stays queued), moves the rejected ones to the dead-letter
-	// list (rejected tombstones are simply dropped: the record they delete
-	// went with its manga or user), and releases the shard.
-	Ack(ctx context.Context, b QueueBatch, rejected []*Progress) error
+	// Ack ends a claim after its batch was written: it removes each entry
+	// whose record has not changed since the claim (a record changed
+	// meanwhile stays queued, its history now based on what was written),
+	// moves the rejected ones to the dead-letter list (rejected tombstones
+	// are simply dropped: the record they delete went with its manga or
+	// user), leaves the diverged ones queued, and releases the shard.
+	Ack(ctx context.Context, b QueueBatch, res BatchResult) error
+	// Reconcile replaces a diverged queued record, if the queue still
+	// holds exactly it, by next (queued, with next's Base), publishing
+	// next's event, in one atomic step; it reports whether it did.
+	Reconcile(ctx context.Context, old, next QueuedProgress, origin Origin) (bool, error)
 	// Release gives up a claim without removing anything (the write failed).
 	Release(ctx context.Context, b QueueBatch) error
 	// Pending counts the queued entries and tells when the oldest was
@@ -72,7 +78,7 @@ type ProgressQueue interface {
 // QueueBatch is one claimed part of a queue shard.
 type QueueBatch struct {
 	Shard   int
-	Records []*Progress
+	Records []QueuedProgress
 	// Claim identifies the claim, for Ack and Release.
 	Claim string
 }

@@ -88,6 +88,11 @@ type ProgressChange struct {
 	// Origin is who made the change, for the event that tells the other
 	// devices.
 	Origin Origin
+	// Direct marks a change written to the durable store around an
+	// unreachable hot store that may still hold queued changes of the same
+	// record. The write-behind flush reconciles the two histories instead
+	// of letting the higher version silently win (see QueuedProgress).
+	Direct bool
 }
 
 // Event returns the bus event announcing ch.
@@ -124,14 +129,41 @@ type ProgressStore interface {
 }
 
 // ProgressBatchWriter is the durable side of write-behind: it takes batches
-// of records (tombstones included) in any order and any number of times.
+// of queued records (tombstones included) in any order and any number of
+// times.
 type ProgressBatchWriter interface {
 	// PutProgressBatch stores each record that is newer (Progress.Newer)
 	// than the stored state of its (user, manga), in one statement where
-	// the engine allows, and leaves the others. Records whose user or manga
-	// no longer exists are not stored and are returned as rejected; they
-	// never fail the rest of the batch.
-	PutProgressBatch(ctx context.Context, ps []*Progress) (rejected []*Progress, err error)
+	// the engine allows, and leaves the others. A record whose user or
+	// manga no longer exists is not stored and comes back in Rejected; a
+	// record whose stored state was written directly (ProgressChange.Direct)
+	// after the queued history began (a version above its Base) is not
+	// stored and comes back in Diverged with that state. Neither fails the
+	// rest of the batch.
+	PutProgressBatch(ctx context.Context, qs []QueuedProgress) (BatchResult, error)
+}
+
+// QueuedProgress is a record waiting in the write-behind queue.
+type QueuedProgress struct {
+	*Progress
+	// Base is the version of the record that the durable store held when
+	// this record's queued history began (0: none). A record stored
+	// directly at a higher version since then is another history, which the
+	// flush must reconcile rather than overwrite or skip.
+	Base int64
+}
+
+// BatchResult tells which records of a batch were not stored, and why.
+type BatchResult struct {
+	Rejected []QueuedProgress
+	Diverged []Divergence
+}
+
+// Divergence is a queued record and the directly written state it did not
+// overwrite.
+type Divergence struct {
+	Queued QueuedProgress
+	Stored *Progress
 }
 
 // ErrVersionMismatch is returned by ProgressStore.ApplyProgress when another

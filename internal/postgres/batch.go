@@ -75,20 +75,20 @@ const casSQL = `
 WITH input AS (
 	SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[],
 		$5::timestamptz[], $6::timestamptz[], $7::bigint[], $8::boolean[], $9::integer[],
-		$10::bigint[], $11::boolean[])
+		$10::bigint[], $11::boolean[], $12::boolean[])
 		AS t (user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, idx,
-			base_version, base_deleted)
+			base_version, base_deleted, direct)
 ), upd AS (
 	UPDATE user_progress p SET
 		current_chapter = i.current_chapter, status = i.status, last_read_at = i.last_read_at,
-		updated_at = i.updated_at, version = i.version, deleted = i.deleted
+		updated_at = i.updated_at, version = i.version, deleted = i.deleted, direct = i.direct
 	FROM input i
 	WHERE i.base_version > 0 AND p.user_id = i.user_id AND p.manga_id = i.manga_id
 		AND p.version = i.base_version AND p.deleted = i.base_deleted
 	RETURNING i.idx
 ), ins AS (
-	INSERT INTO user_progress (` + progressColumns + `)
-	SELECT user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted
+	INSERT INTO user_progress (` + progressColumns + `, direct)
+	SELECT user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, direct
 	FROM input i
 	WHERE i.base_version = 0
 		AND EXISTS (SELECT 1 FROM manga m WHERE m.id = i.manga_id)
@@ -120,6 +120,7 @@ func (b *casBatcher) run(batch []*casRequest) {
 		cols    progressArrays
 		bases   []int64
 		based   []bool
+		direct  []bool
 		members []int // batch index of each statement row
 		taken   = make(map[key]bool, len(batch))
 	)
@@ -141,10 +142,11 @@ func (b *casBatcher) run(batch []*casRequest) {
 		}
 		cols.add(p)
 		bases, based = append(bases, baseVersion), append(based, baseDeleted)
+		direct = append(direct, r.ch.Direct)
 		members = append(members, i)
 	}
 	if len(members) > 0 {
-		applied, err := b.exec(ctx, cols, bases, based)
+		applied, err := b.exec(ctx, cols, bases, based, direct)
 		for row, i := range members {
 			switch {
 			case err != nil:
@@ -161,8 +163,8 @@ func (b *casBatcher) run(batch []*casRequest) {
 	}
 }
 
-func (b *casBatcher) exec(ctx context.Context, cols progressArrays, bases []int64, based []bool) ([]bool, error) {
-	rows, err := b.db.pool.Query(ctx, casSQL, append(cols.args(), bases, based)...)
+func (b *casBatcher) exec(ctx context.Context, cols progressArrays, bases []int64, based, direct []bool) ([]bool, error) {
+	rows, err := b.db.pool.Query(ctx, casSQL, append(cols.args(), bases, based, direct)...)
 	if err != nil {
 		return nil, b.translate(ctx, err)
 	}

@@ -14,7 +14,10 @@ import (
 // ProgressStore persists reading progress in user_progress.
 type ProgressStore struct{ db *DB }
 
-var _ mangahub.ProgressStore = (*ProgressStore)(nil)
+var (
+	_ mangahub.ProgressStore       = (*ProgressStore)(nil)
+	_ mangahub.ProgressBatchWriter = (*ProgressStore)(nil)
+)
 
 // NewProgressStore returns the progress records of db.
 func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
@@ -90,82 +93,120 @@ func (s *ProgressStore) ApplyProgress(ctx context.Context, ch mangahub.ProgressC
 	return false, s.db.cas.apply(ctx, ch)
 }
 
-// PutProgressBatch stores each record newer than the stored state of its
-// (user, manga) in one statement: a multi-row upsert from arrays, ordered by
-// key so that concurrent flushers lock rows in the same order. Records whose
-// user or manga is gone are filtered out by the same statement and returned
-// as rejected.
-func (s *ProgressStore) PutProgressBatch(ctx context.Context, ps []*mangahub.Progress) ([]*mangahub.Progress, error) {
-	ps = newestPerKey(ps)
-	if len(ps) == 0 {
-		return nil, nil
+// PutProgressBatch stores each queued record newer than the stored state
+// of its (user, manga) in one statement: a multi-row upsert from arrays,
+// ordered by key so that concurrent flushers lock rows in the same order.
+// The same statement sets aside, and returns, the records whose user or
+// manga is gone and those whose stored state was written directly after
+// their queued history began.
+func (s *ProgressStore) PutProgressBatch(ctx context.Context, qs []mangahub.QueuedProgress) (mangahub.BatchResult, error) {
+	qs = newestPerKey(qs)
+	if len(qs) == 0 {
+		return mangahub.BatchResult{}, nil
 	}
-	var cols progressArrays
-	for _, p := range ps {
-		cols.add(p)
+	var (
+		cols  progressArrays
+		bases = make([]int64, 0, len(qs))
+	)
+	for _, q := range qs {
+		cols.add(q.Progress)
+		bases = append(bases, q.Base)
 	}
-	var rejected []*mangahub.Progress
-	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-			WITH input AS (
-				SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[],
-					$5::timestamptz[], $6::timestamptz[], $7::bigint[], $8::boolean[], $9::integer[])
-					AS t (user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, idx)
-			), valid AS (
-				SELECT * FROM input i
-				WHERE EXISTS (SELECT 1 FROM manga m WHERE m.id = i.manga_id)
-				  AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)
-			), upsert AS (
-				INSERT INTO user_progress AS p (`+progressColumns+`)
-				SELECT user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted
-				FROM valid ORDER BY user_id, manga_id
-				ON CONFLICT (user_id, manga_id) DO UPDATE SET
-					current_chapter = EXCLUDED.current_chapter, status = EXCLUDED.status,
-					last_read_at = EXCLUDED.last_read_at, updated_at = EXCLUDED.updated_at,
-					version = EXCLUDED.version, deleted = EXCLUDED.deleted
-				WHERE (p.version, p.deleted) < (EXCLUDED.version, EXCLUDED.deleted)
-				RETURNING 1
-			)
-			SELECT idx FROM input WHERE idx NOT IN (SELECT idx FROM valid)`,
-			cols.args()...)
+	var res mangahub.BatchResult
+	// Repeatable read: a direct write that lands between the statement's
+	// snapshot and its upsert fails the batch (to be retried) instead of
+	// slipping past the divergence check.
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead}
+	err := translate(ctx, pgx.BeginTxFunc(ctx, s.db.pool, opts, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, batchSQL, append(cols.args(), bases)...)
 		if err != nil {
 			return err
 		}
-		idx, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-		if err != nil {
-			return err
-		}
-		rejected = rejected[:0]
-		for _, i := range idx {
-			rejected = append(rejected, ps[i])
-		}
-		return nil
-	})
+		res = mangahub.BatchResult{}
+		var (
+			idx      int32
+			diverged bool
+			stored   mangahub.Progress
+			status   string
+		)
+		_, err = pgx.ForEachRow(rows, []any{&idx, &diverged, &stored.UserID, &stored.MangaID, &stored.Chapter, &status,
+			&stored.LastReadAt, &stored.UpdatedAt, &stored.Version, &stored.Deleted}, func() error {
+			if !diverged {
+				res.Rejected = append(res.Rejected, qs[idx])
+				return nil
+			}
+			p := stored
+			p.Status = mangahub.ReadingStatus(status)
+			p.LastReadAt, p.UpdatedAt = p.LastReadAt.UTC(), p.UpdatedAt.UTC()
+			res.Diverged = append(res.Diverged, mangahub.Divergence{Queued: qs[idx], Stored: &p})
+			return nil
+		})
+		return err
+	}))
 	if err != nil {
-		return nil, err
+		return mangahub.BatchResult{}, err
 	}
-	return rejected, nil
+	return res, nil
+}
+
+// batchSQL is the write-behind flush of a batch: the newer-wins upsert of
+// every record whose manga and user exist and whose stored state is not a
+// direct write past its queued history's base; it returns the others, a
+// diverged one with the stored state.
+var batchSQL = `
+WITH input AS (
+	SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[], $4::text[],
+		$5::timestamptz[], $6::timestamptz[], $7::bigint[], $8::boolean[], $9::integer[], $10::bigint[])
+		AS t (user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, idx, base)
+), valid AS (
+	SELECT * FROM input i
+	WHERE EXISTS (SELECT 1 FROM manga m WHERE m.id = i.manga_id)
+	  AND EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)
+), diverged AS (
+	SELECT i.idx, ` + progressColumnsOf("p") + `
+	FROM valid i JOIN user_progress p USING (user_id, manga_id)
+	WHERE p.direct AND p.version > i.base
+), upsert AS (
+	INSERT INTO user_progress AS p (` + progressColumns + `, direct)
+	SELECT user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted, false
+	FROM valid WHERE idx NOT IN (SELECT idx FROM diverged)
+	ORDER BY user_id, manga_id
+	ON CONFLICT (user_id, manga_id) DO UPDATE SET
+		current_chapter = EXCLUDED.current_chapter, status = EXCLUDED.status,
+		last_read_at = EXCLUDED.last_read_at, updated_at = EXCLUDED.updated_at,
+		version = EXCLUDED.version, deleted = EXCLUDED.deleted, direct = false
+	WHERE (p.version, p.deleted) < (EXCLUDED.version, EXCLUDED.deleted)
+	RETURNING 1
+)
+SELECT idx, false, ` + progressColumns + ` FROM input WHERE idx NOT IN (SELECT idx FROM valid)
+UNION ALL
+SELECT idx, true, user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted FROM diverged`
+
+// progressColumnsOf is progressColumns qualified by a table alias.
+func progressColumnsOf(alias string) string {
+	return alias + ".user_id, " + alias + ".manga_id, " + alias + ".current_chapter, " + alias + ".status, " +
+		alias + ".last_read_at, " + alias + ".updated_at, " + alias + ".version, " + alias + ".deleted"
 }
 
 // newestPerKey keeps the newest record of each (user, manga): one statement
 // may not upsert a row twice.
-func newestPerKey(ps []*mangahub.Progress) []*mangahub.Progress {
+func newestPerKey(qs []mangahub.QueuedProgress) []mangahub.QueuedProgress {
 	type key struct {
 		user  string
 		manga int64
 	}
-	at := make(map[key]int, len(ps))
-	out := make([]*mangahub.Progress, 0, len(ps))
-	for _, p := range ps {
-		k := key{p.UserID, p.MangaID}
+	at := make(map[key]int, len(qs))
+	out := make([]mangahub.QueuedProgress, 0, len(qs))
+	for _, q := range qs {
+		k := key{q.UserID, q.MangaID}
 		if i, ok := at[k]; ok {
-			if p.Newer(out[i]) {
-				out[i] = p
+			if q.Newer(out[i].Progress) {
+				out[i] = q
 			}
 			continue
 		}
 		at[k] = len(out)
-		out = append(out, p)
+		out = append(out, q)
 	}
 	return out
 }

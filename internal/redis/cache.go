@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (h *Cache) FillLibrary(ctx context.Context, userID string, ps []*mangahub.P
 	args := make([]any, 0, 1+2*len(ps))
 	args = append(args, h.c.ttl.Milliseconds())
 	for _, p := range ps {
-		args = append(args, strconv.FormatInt(p.MangaID, 10), encodeRecord(p))
+		args = append(args, strconv.FormatInt(p.MangaID, 10), encodeStored(p))
 	}
 	return unavailable(fillScript.Run(ctx, h.c.rdb, []string{h.c.libKey(userID)}, args...).Err())
 }
@@ -119,7 +120,7 @@ func (h *Cache) ApplyMerged(ctx context.Context, ch mangahub.ProgressChange) err
 		return mangahub.Internal(err)
 	}
 	return unavailable(mergeScript.Run(ctx, h.c.rdb, []string{h.c.libKey(p.UserID)},
-		strconv.FormatInt(p.MangaID, 10), encodeRecord(p), h.c.ttl.Milliseconds(), h.c.channel(p.UserID), ev).Err())
+		strconv.FormatInt(p.MangaID, 10), encodeStored(p), h.c.ttl.Milliseconds(), h.c.channel(p.UserID), ev).Err())
 }
 
 // Forget drops a user's cached library unless it has queued records; used
@@ -133,10 +134,12 @@ if tonumber(redis.call('HGET', KEYS[1], '~d') or '0') <= 0 then redis.call('DEL'
 return 1
 `)
 
-// QueuedReaders scans every shard's queue for records of mangaID: an
-// administrative operation, linear in the queue's length.
-func (h *Cache) QueuedReaders(ctx context.Context, mangaID int64) ([]string, error) {
-	suffix := "|" + strconv.FormatInt(mangaID, 10)
+// QueuedReaders scans every shard's queue for records of mangaID and tells
+// for each user whether the queued record is live: an administrative
+// operation, linear in the queue's length.
+func (h *Cache) QueuedReaders(ctx context.Context, mangaID int64) (map[string]bool, error) {
+	field := strconv.FormatInt(mangaID, 10)
+	suffix := "|" + field
 	var users []string
 	for s := range h.c.shards {
 		members, err := h.c.rdb.ZRange(ctx, h.c.queueKey(s), 0, -1).Result()
@@ -149,7 +152,22 @@ func (h *Cache) QueuedReaders(ctx context.Context, mangaID int64) ([]string, err
 			}
 		}
 	}
-	return users, nil
+	pipe := h.c.rdb.Pipeline()
+	recs := make([]*goredis.StringCmd, len(users))
+	for i, u := range users {
+		recs[i] = pipe.HGet(ctx, h.c.libKey(u), field)
+	}
+	if len(users) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, unavailable(err)
+		}
+	}
+	live := make(map[string]bool, len(users))
+	for i, u := range users {
+		p, err := decodeRecord(u, mangaID, recs[i].Val())
+		live[u] = err == nil && !p.Deleted
+	}
+	return live, nil
 }
 
 // DropManga removes mangaID's records from the given users' libraries and

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -53,35 +55,55 @@ func (q *Queue) Claim(ctx context.Context, shard, n int) (mangahub.QueueBatch, b
 		if err != nil {
 			return b, true, mangahub.Internal(err)
 		}
-		p, err := decodeRecord(user, manga, rec)
+		q, err := decodeQueued(user, manga, rec)
 		if err != nil {
 			return b, true, mangahub.Internal(fmt.Errorf("queued %s: %w", m, err))
 		}
-		b.Records = append(b.Records, p)
+		b.Records = append(b.Records, q)
 	}
 	return b, true, nil
 }
 
 // Ack implements mangahub.ProgressQueue.
-func (q *Queue) Ack(ctx context.Context, b mangahub.QueueBatch, rejected []*mangahub.Progress) error {
-	bad := make(map[*mangahub.Progress]bool, len(rejected))
-	for _, p := range rejected {
-		bad[p] = true
+func (q *Queue) Ack(ctx context.Context, b mangahub.QueueBatch, res mangahub.BatchResult) error {
+	outcome := make(map[*mangahub.Progress]string, len(res.Rejected)+len(res.Diverged))
+	for _, r := range res.Rejected {
+		outcome[r.Progress] = "1" // refused: parked
+		if r.Deleted {
+			outcome[r.Progress] = "2" // a delete of a record whose parent is gone: done
+		}
+	}
+	for _, d := range res.Diverged {
+		outcome[d.Queued.Progress] = "3" // not written: stays queued
 	}
 	args := make([]any, 0, 3+3*len(b.Records))
 	args = append(args, b.Claim, q.c.libPrefix(b.Shard), q.c.ttl.Milliseconds())
-	for _, p := range b.Records {
-		flag := "0" // written
-		switch {
-		case bad[p] && p.Deleted:
-			flag = "2" // a delete of a record whose parent is gone: done
-		case bad[p]:
-			flag = "1" // refused: parked
+	for _, r := range b.Records {
+		o, ok := outcome[r.Progress]
+		if !ok {
+			o = "0" // written
 		}
-		args = append(args, member(p.UserID, p.MangaID), encodeRecord(p), flag)
+		args = append(args, member(r.UserID, r.MangaID), encodeQueued(r), o)
 	}
 	keys := []string{q.c.queueKey(b.Shard), q.c.leaseKey(b.Shard), q.c.deadKey(b.Shard)}
 	return unavailable(ackScript.Run(ctx, q.c.rdb, keys, args...).Err())
+}
+
+// Reconcile implements mangahub.ProgressQueue.
+func (q *Queue) Reconcile(ctx context.Context, old, next mangahub.QueuedProgress, origin mangahub.Origin) (bool, error) {
+	p := next.Progress
+	ev, err := json.Marshal(mangahub.ProgressChange{Progress: p, Origin: origin}.Event())
+	if err != nil {
+		return false, mangahub.Internal(err)
+	}
+	shard := q.c.shardOf(p.UserID)
+	n, err := reconcileScript.Run(ctx, q.c.rdb, []string{q.c.libKey(p.UserID), q.c.queueKey(shard)},
+		strconv.FormatInt(p.MangaID, 10), encodeQueued(old), encodeQueued(next), member(p.UserID, p.MangaID),
+		time.Now().UnixMilli(), q.c.channel(p.UserID), ev).Int()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return n == 1, nil
 }
 
 // Release implements mangahub.ProgressQueue.

@@ -69,7 +69,7 @@ func TestCacheAndQueue(t *testing.T) {
 	}
 
 	b, held, err := queue.Claim(ctx, shardOf(t, queue, user, 7), 10)
-	if err != nil || !held || len(b.Records) != 1 || *b.Records[0] != *v1 {
+	if err != nil || !held || len(b.Records) != 1 || *b.Records[0].Progress != *v1 {
 		t.Fatalf("Claim = %+v held=%v err=%v", b, held, err)
 	}
 	if _, held, _ := queue.Claim(ctx, b.Shard, 10); held {
@@ -79,17 +79,17 @@ func TestCacheAndQueue(t *testing.T) {
 	if err := cache.ApplyQueued(ctx, mangahub.ProgressChange{Progress: v2}); err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.Ack(ctx, b, nil); err != nil {
+	if err := queue.Ack(ctx, b, mangahub.BatchResult{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := queue.Pending(ctx); n != 1 {
 		t.Fatalf("after acking the older state, %d pending, want 1 (the newer one)", n)
 	}
 	b, held, err = queue.Claim(ctx, b.Shard, 10)
-	if err != nil || !held || len(b.Records) != 1 || *b.Records[0] != *v2 {
+	if err != nil || !held || len(b.Records) != 1 || *b.Records[0].Progress != *v2 {
 		t.Fatalf("Claim after the ack = %+v held=%v err=%v, want v2", b, held, err)
 	}
-	if err := queue.Ack(ctx, b, nil); err != nil {
+	if err := queue.Ack(ctx, b, mangahub.BatchResult{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _, _ := queue.Pending(ctx); n != 0 {

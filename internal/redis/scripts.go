@@ -17,19 +17,23 @@ end
 `
 
 // casScript is the write-behind compare-and-set: store, queue, publish.
-// KEYS: lib, queue. ARGV: field, expected state ("" = no record), record,
-// queue member, now (ms), channel, event.
+// The new record continues the stored one's history, so it takes over its
+// base (0 for a record that had none).
+// KEYS: lib, queue. ARGV: field, expected state ("" = no record), record
+// without its base, queue member, now (ms), channel, event.
 // Returns 1 applied, 0 another state is stored, -1 library not loaded.
 var casScript = goredis.NewScript(`
 if redis.call('HEXISTS', KEYS[1], '~') == 0 then return -1 end
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local base = '0'
 if ARGV[2] == '' then
   if cur then return 0 end
 else
   if not cur then return 0 end
   if string.sub(cur, 1, #ARGV[2] + 1) ~= ARGV[2] .. '|' then return 0 end
+  base = string.match(cur, '|(%d+)$')
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. base)
 if redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[4]) == 1 then
   redis.call('HINCRBY', KEYS[1], '~d', 1)
 end
@@ -94,14 +98,14 @@ return out
 // deletes (their record went with its parent), lets clean libraries expire
 // again and releases the lease.
 // KEYS: queue, lease, dead. ARGV: claim token, library key prefix, ttl (ms),
-// then member, record, outcome ("0" written, "1" parked, "2" dropped)
-// triples.
+// then member, record, outcome ("0" written, "1" parked, "2" dropped, "3"
+// diverged: left queued) triples.
 var ackScript = goredis.NewScript(`
 for i = 4, #ARGV, 3 do
   local m, rec = ARGV[i], ARGV[i + 1]
   local j = string.find(m, '|[^|]*$')
   local lib, field = ARGV[2] .. string.sub(m, 1, j - 1), string.sub(m, j + 1)
-  if redis.call('HGET', lib, field) == rec then
+  if ARGV[i + 2] ~= '3' and redis.call('HGET', lib, field) == rec then
     redis.call('ZREM', KEYS[1], m)
     if ARGV[i + 2] == '1' then
       redis.call('RPUSH', KEYS[3], m .. '|' .. rec)
@@ -146,5 +150,19 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 for user in pairs(users) do redis.call('HDEL', ARGV[1] .. user, ARGV[2]) end
+return 1
+`)
+
+// reconcileScript replaces a diverged queued record by the state that
+// settles the divergence, if the library still holds exactly the old one
+// (otherwise a newer change came meanwhile, and the next flush looks
+// again), and publishes it. The queue entry stays.
+// KEYS: lib, queue. ARGV: field, old record, new record, queue member, now
+// (ms), channel, event. Returns 1 replaced, 0 not.
+var reconcileScript = goredis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[4])
+redis.call('SPUBLISH', ARGV[6], ARGV[7])
 return 1
 `)

@@ -12,7 +12,10 @@ import (
 // ProgressStore persists reading progress in user_progress.
 type ProgressStore struct{ db *DB }
 
-var _ mangahub.ProgressStore = (*ProgressStore)(nil)
+var (
+	_ mangahub.ProgressStore       = (*ProgressStore)(nil)
+	_ mangahub.ProgressBatchWriter = (*ProgressStore)(nil)
+)
 
 // NewProgressStore returns the progress records of db.
 func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
@@ -23,26 +26,32 @@ const progressColumns = `user_id, manga_id, current_chapter, status, last_read_a
 const (
 	findProgressSQL   = `SELECT ` + progressColumns + ` FROM user_progress WHERE user_id = ? AND manga_id = ?`
 	insertProgressSQL = `
-		INSERT INTO user_progress (` + progressColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, 1, 0)
+		INSERT INTO user_progress (` + progressColumns + `, direct)
+		VALUES (?, ?, ?, ?, ?, ?, 1, 0, ?)
 		ON CONFLICT (user_id, manga_id) DO NOTHING`
 	// updateProgressSQL moves the record from the state a change was
 	// computed from (version and tombstone flag) to the change.
 	updateProgressSQL = `
 		UPDATE user_progress
-		SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?, deleted = ?
+		SET current_chapter = ?, status = ?, last_read_at = ?, updated_at = ?, version = ?, deleted = ?, direct = ?
 		WHERE user_id = ? AND manga_id = ? AND version = ? AND deleted = ?`
-	// batchProgressSQL is the newer-wins upsert of a write-behind flush.
+	// batchProgressSQL is the newer-wins upsert of a write-behind flush,
+	// for a record whose stored state (if any) is not a diverged direct
+	// write (checked first, in the same transaction).
 	batchProgressSQL = `
-		INSERT INTO user_progress (` + progressColumns + `)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?
+		INSERT INTO user_progress (` + progressColumns + `, direct)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, 0
 		WHERE EXISTS (SELECT 1 FROM manga WHERE id = ?2) AND EXISTS (SELECT 1 FROM users WHERE id = ?1)
 		ON CONFLICT (user_id, manga_id) DO UPDATE SET
 			current_chapter = excluded.current_chapter, status = excluded.status,
 			last_read_at = excluded.last_read_at, updated_at = excluded.updated_at,
-			version = excluded.version, deleted = excluded.deleted
+			version = excluded.version, deleted = excluded.deleted, direct = 0
 		WHERE user_progress.version < excluded.version
 			OR (user_progress.version = excluded.version AND user_progress.deleted < excluded.deleted)`
+	// divergedProgressSQL returns the stored state when it is a direct
+	// write past a queued history's base.
+	divergedProgressSQL = `SELECT ` + progressColumns + ` FROM user_progress
+		WHERE user_id = ? AND manga_id = ? AND direct AND version > ?`
 )
 
 // FindProgress returns one user's record (or tombstone) for one manga.
@@ -142,14 +151,14 @@ func applyProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, 
 	switch {
 	case p.Version == 1 && !p.Deleted:
 		res, err = insert.ExecContext(ctx,
-			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt))
+			p.UserID, p.MangaID, p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), ch.Direct)
 	default:
 		baseVersion, baseDeleted := p.Version-1, ch.BaseDeleted
 		if p.Deleted {
 			baseVersion, baseDeleted = p.Version, false
 		}
 		res, err = update.ExecContext(ctx,
-			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version, p.Deleted,
+			p.Chapter, string(p.Status), toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version, p.Deleted, ch.Direct,
 			p.UserID, p.MangaID, baseVersion, baseDeleted)
 	}
 	if foreignKeyViolation(err) {
@@ -174,41 +183,56 @@ func applyProgressTx(ctx context.Context, tx *sql.Tx, insert, update *sql.Stmt, 
 	return nil
 }
 
-// PutProgressBatch stores each record newer than the stored state, in one
-// transaction; records of a missing user or manga come back as rejected.
-func (s *ProgressStore) PutProgressBatch(ctx context.Context, ps []*mangahub.Progress) ([]*mangahub.Progress, error) {
-	var rejected []*mangahub.Progress
+// PutProgressBatch stores each queued record newer than the stored state,
+// in one transaction; records of a missing user or manga come back as
+// rejected, records whose stored state is a direct write past their queued
+// history's base as diverged.
+func (s *ProgressStore) PutProgressBatch(ctx context.Context, qs []mangahub.QueuedProgress) (mangahub.BatchResult, error) {
+	var res mangahub.BatchResult
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		rejected = rejected[:0]
-		stmt, err := tx.PrepareContext(ctx, batchProgressSQL)
+		res = mangahub.BatchResult{}
+		put, err := tx.PrepareContext(ctx, batchProgressSQL)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for _, p := range ps {
-			res, err := stmt.ExecContext(ctx, p.UserID, p.MangaID, p.Chapter, string(p.Status),
-				toMicros(p.LastReadAt), toMicros(p.UpdatedAt), p.Version, p.Deleted)
+		defer put.Close()
+		diverged, err := tx.PrepareContext(ctx, divergedProgressSQL)
+		if err != nil {
+			return err
+		}
+		defer diverged.Close()
+		for _, q := range qs {
+			stored, err := scanProgress(diverged.QueryRowContext(ctx, q.UserID, q.MangaID, q.Base))
+			switch {
+			case err == nil:
+				res.Diverged = append(res.Diverged, mangahub.Divergence{Queued: q, Stored: stored})
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			r, err := put.ExecContext(ctx, q.UserID, q.MangaID, q.Chapter, string(q.Status),
+				toMicros(q.LastReadAt), toMicros(q.UpdatedAt), q.Version, q.Deleted)
 			if err != nil {
 				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
+			if n, err := r.RowsAffected(); err != nil {
 				return err
 			} else if n == 0 {
 				// Not newer, or a parent is gone: only the latter is a reject.
-				if err := missingParent(ctx, tx, p.UserID, p.MangaID); err != nil {
+				if err := missingParent(ctx, tx, q.UserID, q.MangaID); err != nil {
 					if !mangahub.IsCode(err, mangahub.CodeMangaNotFound) && !mangahub.IsCode(err, mangahub.CodeNotFound) {
 						return err
 					}
-					rejected = append(rejected, p)
+					res.Rejected = append(res.Rejected, q)
 				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return mangahub.BatchResult{}, err
 	}
-	return rejected, nil
+	return res, nil
 }
 
 // missingParent tells which side of a progress record does not exist, the

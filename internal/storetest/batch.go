@@ -10,11 +10,21 @@ import (
 // order, replayed any number of times, leave the newest state of every
 // record, and a record whose manga or user is gone never fails the rest.
 func testProgressBatch(t *testing.T, open func(*testing.T) Stores) {
+	// batch writes records whose queued history began with the database
+	// empty (base 0), as a library loaded before anything was stored.
 	batch := func(t *testing.T, s Stores, ps ...*mangahub.Progress) []*mangahub.Progress {
 		t.Helper()
-		rejected, err := s.Progress.(mangahub.ProgressBatchWriter).PutProgressBatch(t.Context(), ps)
-		if err != nil {
-			t.Fatalf("PutProgressBatch: %v", err)
+		qs := make([]mangahub.QueuedProgress, len(ps))
+		for i, p := range ps {
+			qs[i] = mangahub.QueuedProgress{Progress: p}
+		}
+		res := batchBased(t, s, qs...)
+		if len(res.Diverged) != 0 {
+			t.Fatalf("diverged: %v", show(res.Diverged))
+		}
+		var rejected []*mangahub.Progress
+		for _, q := range res.Rejected {
+			rejected = append(rejected, q.Progress)
 		}
 		return rejected
 	}
@@ -84,10 +94,62 @@ func testProgressBatch(t *testing.T, open func(*testing.T) Stores) {
 		}
 	})
 
+	t.Run("DirectWritesDiverge", func(t *testing.T) {
+		fx := newProgressFixture(t, open)
+		ctx := t.Context()
+		v2 := fx.progress(0, 2, 2)
+		batch(t, fx.s, v2) // the flushed history: version 2
+		// While the hot store is unreachable, version 3 is written
+		// directly, from version 2.
+		direct := fx.progress(0, 30, 3)
+		if _, err := fx.s.Progress.ApplyProgress(ctx, mangahub.ProgressChange{Progress: direct, Direct: true}); err != nil {
+			t.Fatalf("direct write: %v", err)
+		}
+		// The queued history went on from version 2 too: its version 4
+		// must not overwrite the direct write, nor its version 3 be
+		// skipped as old.
+		for _, v := range []int64{3, 4} {
+			q := mangahub.QueuedProgress{Progress: fx.progress(0, 40+int(v), v), Base: 2}
+			res := batchBased(t, fx.s, q)
+			if len(res.Diverged) != 1 || res.Diverged[0].Queued.Progress != q.Progress || len(res.Rejected) != 0 {
+				t.Fatalf("queued version %d over a direct write: result %v, want it diverged", v, show(res))
+			}
+			equal(t, "the stored state it diverged from", *res.Diverged[0].Stored, *direct)
+			equal(t, "record after the diverged write", *fx.mustFind(t, fx.user.ID, direct.MangaID), *direct)
+		}
+		// A queued history that began at or after the direct write
+		// (loaded from it) is no divergence, and clears the mark.
+		v4 := fx.progress(0, 4, 4)
+		if res := batchBased(t, fx.s, mangahub.QueuedProgress{Progress: v4, Base: 3}); len(res.Diverged)+len(res.Rejected) != 0 {
+			t.Fatalf("a history based on the direct write: %v", show(res))
+		}
+		equal(t, "record after a write based on the direct one", *fx.mustFind(t, fx.user.ID, v4.MangaID), *v4)
+		v5 := fx.progress(0, 5, 5)
+		if res := batchBased(t, fx.s, mangahub.QueuedProgress{Progress: v5, Base: 2}); len(res.Diverged)+len(res.Rejected) != 0 {
+			t.Fatalf("once flushed over, the record is no direct write any more: %v", show(res))
+		}
+		equal(t, "record after the mark was cleared", *fx.mustFind(t, fx.user.ID, v5.MangaID), *v5)
+		// Plain writes are never direct.
+		other := fx.progress(1, 1, 1)
+		fx.mustPut(t, other)
+		if res := batchBased(t, fx.s, mangahub.QueuedProgress{Progress: fx.progress(1, 2, 2), Base: 0}); len(res.Diverged) != 0 {
+			t.Fatalf("a plain write diverged: %v", show(res))
+		}
+	})
+
 	t.Run("Empty", func(t *testing.T) {
 		fx := newProgressFixture(t, open)
 		if r := batch(t, fx.s); len(r) != 0 {
 			t.Errorf("empty batch rejected %v", r)
 		}
 	})
+}
+
+func batchBased(t *testing.T, s Stores, qs ...mangahub.QueuedProgress) mangahub.BatchResult {
+	t.Helper()
+	res, err := s.Progress.(mangahub.ProgressBatchWriter).PutProgressBatch(t.Context(), qs)
+	if err != nil {
+		t.Fatalf("PutProgressBatch: %v", err)
+	}
+	return res
 }

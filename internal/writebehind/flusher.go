@@ -232,7 +232,7 @@ func (f *Flusher) flushShard(ctx context.Context, shard int) (int, error) {
 func (f *Flusher) write(ctx context.Context, b mangahub.QueueBatch) (int, error) {
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	rejected, err := f.db.PutProgressBatch(wctx, b.Records)
+	res, err := f.db.PutProgressBatch(wctx, b.Records)
 	cancel()
 	if err != nil {
 		f.cfg.Failed(err)
@@ -243,18 +243,52 @@ func (f *Flusher) write(ctx context.Context, b mangahub.QueueBatch) (int, error)
 		return 0, err
 	}
 	took := time.Since(start)
-	for _, p := range rejected {
-		if !p.Deleted {
-			f.cfg.Parked(p)
+	for _, r := range res.Rejected {
+		if !r.Deleted {
+			f.cfg.Parked(r.Progress)
 			f.cfg.Logger.Warn("write-behind record refused by the database (manga or user gone); parked in the dead-letter list",
-				"user_id", p.UserID, "manga_id", p.MangaID, "version", p.Version)
+				"user_id", r.UserID, "manga_id", r.MangaID, "version", r.Version)
 		}
 	}
-	// The batch is in the database: acknowledge it even if ctx ended, or
-	// it would be written again for nothing.
-	if err := f.queue.Ack(context.WithoutCancel(ctx), b, rejected); err != nil {
+	// The batch is in the database: settle and acknowledge it even if ctx
+	// ended, or it would be written again for nothing.
+	ctx = context.WithoutCancel(ctx)
+	for _, d := range res.Diverged {
+		if err := f.reconcile(ctx, d); err != nil {
+			return 0, err
+		}
+	}
+	if err := f.queue.Ack(ctx, b, res); err != nil {
 		return 0, err
 	}
-	f.cfg.Flushed(len(b.Records), took)
+	f.cfg.Flushed(len(b.Records)-len(res.Diverged), took)
 	return len(b.Records), nil
+}
+
+// reconcile settles a queued record that diverged from a state written
+// directly to the database while the hot store was unreachable: two
+// histories of one record, both acknowledged. The later change (by
+// updated_at; the database's on a tie) wins, and becomes a new version
+// above both, queued with the database's version as its base, so that the
+// next flush writes it and every device hears of it. Neither history is
+// overwritten silently, and no version is reused from here on.
+func (f *Flusher) reconcile(ctx context.Context, d mangahub.Divergence) error {
+	q, stored := d.Queued, d.Stored
+	winner := stored
+	if q.UpdatedAt.After(stored.UpdatedAt) {
+		winner = q.Progress
+	}
+	next := *winner
+	next.Version = max(q.Version, stored.Version) + 1
+	replaced, err := f.queue.Reconcile(ctx, q, mangahub.QueuedProgress{Progress: &next, Base: stored.Version},
+		mangahub.Origin{Source: mangahub.SourceHTTP})
+	if err != nil {
+		return err
+	}
+	if replaced {
+		f.cfg.Logger.Warn("write-behind record diverged from a change written while Redis was unreachable; reconciled",
+			"user_id", q.UserID, "manga_id", q.MangaID, "queued_version", q.Version, "stored_version", stored.Version,
+			"version", next.Version, "kept", map[bool]string{true: "queued", false: "stored"}[winner == q.Progress])
+	}
+	return nil
 }

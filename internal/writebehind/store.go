@@ -271,6 +271,10 @@ func (s *Store) applyThrough(ctx context.Context, ch mangahub.ProgressChange) (b
 // remembers the user, whose cached library is stale once the hot store is
 // back.
 func (s *Store) applyAround(ctx context.Context, ch mangahub.ProgressChange) (bool, error) {
+	// The hot store may still hold queued changes of this record: mark the
+	// write, so that the flush reconciles the two rather than letting the
+	// higher version win.
+	ch.Direct = s.mode == WriteBehind
 	_, err := s.durable.ApplyProgress(ctx, ch)
 	// Even a failed write may have committed (a timeout after the commit).
 	s.health.touched(ctx, ch.Progress.UserID)
@@ -310,8 +314,9 @@ func (s *Store) failed(ctx context.Context, err error) error {
 	return nil
 }
 
-// FindReaders implements mangahub.ProgressStore: the database's readers and
-// those whose record waits in the queue.
+// FindReaders implements mangahub.ProgressStore: the database's readers,
+// as the queue changes them (records created or deleted since the last
+// flush).
 func (s *Store) FindReaders(ctx context.Context, mangaID int64) ([]string, error) {
 	users, err := s.durable.FindReaders(ctx, mangaID)
 	if err != nil || s.health.isDown() {
@@ -324,15 +329,17 @@ func (s *Store) FindReaders(ctx context.Context, mangaID int64) ([]string, error
 		}
 		return users, nil
 	}
-	seen := make(map[string]bool, len(users))
+	readers := make([]string, 0, len(users)+len(queued))
 	for _, u := range users {
-		seen[u] = true
+		if live, ok := queued[u]; !ok || live {
+			readers = append(readers, u)
+		}
+		delete(queued, u)
 	}
-	for _, u := range queued {
-		if !seen[u] {
-			seen[u] = true
-			users = append(users, u)
+	for u, live := range queued {
+		if live {
+			readers = append(readers, u)
 		}
 	}
-	return users, nil
+	return readers, nil
 }

@@ -206,17 +206,7 @@ func TestRedisDownGoesToTheDatabase(t *testing.T) {
 	}
 
 	rs.Start(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for store.Degraded() {
-		if time.Now().After(deadline) {
-			t.Fatal("the store did not take Redis back into use")
-		}
-		select {
-		case <-t.Context().Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	waitUntil(t, func() bool { return !store.Degraded() })
 	// Redis still held version 1, cached before it stopped: it must not be
 	// served, and the next version continues from the database's 3.
 	equal(t, "read after Redis is back", mustFind(t, store, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 3))
@@ -256,17 +246,7 @@ func TestDatabaseDownKeepsAcknowledging(t *testing.T) {
 			mustApply(t, store, fx.record(0, m, v))
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for failures.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no flush failed with the database down")
-		}
-		select {
-		case <-t.Context().Done():
-			return
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	waitUntil(t, func() bool { return failures.Load() > 0 })
 	if st := f.Status(); st.Pending != 3 || st.Err == nil {
 		t.Errorf("status with the database down = %+v, want 3 pending and an error", st)
 	}
@@ -280,5 +260,96 @@ func TestDatabaseDownKeepsAcknowledging(t *testing.T) {
 	}
 	for m := range 3 {
 		equal(t, "record after the database came back", mustFind(t, durable, fx.users[0].ID, fx.mangas[m].ID), fx.record(0, m, 5))
+	}
+}
+
+// A change queued in Redis and a change written directly while Redis was
+// unreachable are two histories of one record, both acknowledged. The flush
+// finds them and settles on the later change, at a version above both,
+// written to the database and pushed to the user's devices; neither is
+// lost to a version comparison.
+func TestDivergedHistoriesAreReconciled(t *testing.T) {
+	for _, later := range []string{"direct", "queued"} {
+		t.Run(later+" is later", func(t *testing.T) {
+			s, durable := openSQLite(t)
+			rs := testenv.NewRedis(t)
+			c := openRedis(t, rs.URL())
+			store := newStore(t, durable, c, writebehind.WriteBehind)
+			bus := redis.NewBus(c, nil)
+			t.Cleanup(func() { bus.Close() })
+			fx := newFixture(t, s, 1, 1)
+			user, manga := fx.users[0].ID, fx.mangas[0].ID
+			f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{})
+
+			mustApply(t, store, fx.record(0, 0, 1))
+			if err := f.Drain(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			queued := fx.record(0, 0, 2) // acknowledged into Redis, not flushed
+			queued.Chapter = 20
+			direct := fx.record(0, 0, 2) // acknowledged into the database while Redis is down
+			direct.Chapter = 30
+			if later == "direct" {
+				direct.UpdatedAt = queued.UpdatedAt.Add(time.Second)
+			} else {
+				queued.UpdatedAt = direct.UpdatedAt.Add(time.Second)
+			}
+			mustApply(t, store, queued)
+			rs.Stop(t)
+			mustApply(t, store, direct) // meets the failure and goes around
+			if !store.Degraded() {
+				t.Fatal("Degraded() = false with Redis down")
+			}
+			equal(t, "database while Redis is down", mustFind(t, durable, user, manga), direct)
+
+			rs.Start(t)
+			waitUntil(t, func() bool { return !store.Degraded() })
+			if _, err := bus.Watch(t.Context(), user); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan mangahub.Event, 8)
+			bus.Subscribe(func(ev mangahub.Event) { got <- ev })
+			if err := f.Drain(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			want := *direct
+			if later == "queued" {
+				want = *queued
+			}
+			want.Version = 3
+			equal(t, "database after the flush", mustFind(t, durable, user, manga), &want)
+			equal(t, "hot store after the flush", mustFind(t, store, user, manga), &want)
+			select {
+			case ev := <-got:
+				if ev.Type != mangahub.EventProgressUpdated || *ev.Progress != want {
+					t.Errorf("event %+v, want the reconciled %+v", ev, want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("no event announced the reconciled state")
+			}
+			// The record goes on from the reconciled version.
+			next := want
+			next.Version, next.Chapter = 4, 40
+			mustApply(t, store, &next)
+			if err := f.Drain(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "database after the next change", mustFind(t, durable, user, manga), &next)
+		})
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatal(t.Context().Err())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
