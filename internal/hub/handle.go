@@ -54,13 +54,20 @@ func (s *session) handle(msg []byte) {
 	s.logRequest(req.Type, start, err)
 }
 
+// update applies a change and acknowledges it in the bus's order (echo.go).
 func (s *session) update(ctx context.Context, req protocol.Request) error {
 	origin := mangahub.Origin{Source: s.t.Source(), ConnectionID: s.id}
+	s.expectEcho()
 	p, applied, err := s.h.progress.Update(ctx, s.who.UserID, origin, req.Update)
-	if err != nil {
-		return err
+	if err != nil || !applied {
+		s.endEcho()
+		if err != nil {
+			return err
+		}
+		s.reply(protocol.Marshal(protocol.NewAck(req.ID, applied, p)))
+		return nil
 	}
-	s.reply(protocol.Marshal(protocol.NewAck(req.ID, applied, p)))
+	s.ackInOrder(protocol.Marshal(protocol.NewAck(req.ID, applied, p)), p, s.h.busReady())
 	return nil
 }
 

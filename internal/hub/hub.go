@@ -217,6 +217,7 @@ func (h *Hub) onEvent(ev mangahub.Event) {
 	var line []byte
 	for _, s := range h.users[ev.UserID] {
 		if s.id == ev.Origin.ConnectionID {
+			s.onEcho(ev) // its own change: ordered with its ack, not forwarded
 			continue
 		}
 		if line == nil {
@@ -226,8 +227,19 @@ func (h *Hub) onEvent(ev mangahub.Event) {
 			}
 			line = protocol.Marshal(msg) // once, shared by every receiver
 		}
-		s.push(line)
+		if !s.holdBroadcast(line) {
+			s.push(line)
+		}
 	}
+}
+
+// busReady reports whether the bus delivers events now; a bus that does not
+// say is taken to.
+func (h *Hub) busReady() bool {
+	if r, ok := h.bus.(interface{ Ready() bool }); ok {
+		return r.Ready()
+	}
+	return true
 }
 
 // Shutdown sends shutdown to every connection, lets requests in flight be

@@ -40,6 +40,7 @@ type session struct {
 	busy     bool     // a request is being handled
 	stopping bool     // Hub.Shutdown has reached this session
 	reason   CloseReason
+	echo     echoState      // orders this connection's acks among its broadcasts
 	writers  sync.WaitGroup // writer goroutines (see enqueue)
 }
 

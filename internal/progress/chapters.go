@@ -12,7 +12,8 @@ import (
 // its genres) cost as much as the rest of an update together. Counts change
 // rarely, so they are kept for chapterTTL: an admin's new count takes effect
 // within that time. A manga deleted meanwhile is still caught, by the store's
-// foreign key (manga_not_found).
+// foreign key (manga_not_found), or parked at the write-behind flush. While
+// the catalog cannot be read, an expired count is used.
 const (
 	chapterTTL       = 10 * time.Second
 	maxCachedChapter = 100_000 // entries; the cache starts over beyond that
@@ -43,9 +44,18 @@ func (c *chapterCache) totalChapters(ctx context.Context, mangaID int64) (*int, 
 		return e.total, nil
 	}
 	m, err := c.manga.FindMangaByID(ctx, mangaID)
-	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+	switch {
+	case mangahub.IsCode(err, mangahub.CodeNotFound):
+		c.mu.Lock()
+		delete(c.entries, mangaID)
+		c.mu.Unlock()
 		return nil, mangahub.Errorf(mangahub.CodeMangaNotFound, "manga %d does not exist", mangaID)
-	} else if err != nil {
+	case ok && mangahub.IsCode(err, mangahub.CodeUnavailable) && ctx.Err() == nil:
+		// The catalog cannot be read (the database is down): a count known
+		// a moment ago is better than refusing the update, which the hot
+		// store can still take.
+		return e.total, nil
+	case err != nil:
 		return nil, err
 	}
 	c.mu.Lock()

@@ -2,6 +2,7 @@ package progress_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -35,13 +36,24 @@ type countingFinder struct {
 	progress.MangaFinder
 	mu    sync.Mutex
 	calls int
+	down  bool // answer unavailable, as a catalog whose database is down
 }
 
 func (c *countingFinder) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
 	c.mu.Lock()
 	c.calls++
+	down := c.down
 	c.mu.Unlock()
+	if down {
+		return nil, mangahub.Unavailable(errors.New("catalog down"))
+	}
 	return c.MangaFinder.FindMangaByID(ctx, id)
+}
+
+func (c *countingFinder) setDown(down bool) {
+	c.mu.Lock()
+	c.down = down
+	c.mu.Unlock()
 }
 
 func (c *countingFinder) count() int {
@@ -349,5 +361,32 @@ func TestVersionsContinueAcrossDelete(t *testing.T) {
 	}
 	if got, err := f.svc.Get(ctx, f.userID, f.manga); err != nil || got.Version != 4 {
 		t.Fatalf("Get after re-create = %+v, %v", got, err)
+	}
+}
+
+// While the catalog cannot be read, an expired chapter count still serves
+// (the update is checked against it); a manga never seen is unavailable.
+func TestChapterCountOutlivesACatalogOutage(t *testing.T) {
+	f := newFixture(t, generous)
+	ctx := context.Background()
+	origin := mangahub.Origin{Source: mangahub.SourceHTTP}
+	f.mu.Lock()
+	f.clock = time.Now()
+	f.mu.Unlock()
+	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.lookups.setDown(true)
+	f.mu.Lock()
+	f.clock = f.clock.Add(time.Minute)
+	f.mu.Unlock()
+	if _, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 2}); err != nil || !applied {
+		t.Fatalf("update with the catalog down and an expired count: applied=%v err=%v", applied, err)
+	}
+	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 51}); !mangahub.IsCode(err, mangahub.CodeValidation) {
+		t.Errorf("chapter past the expired count: %v, want validation_failed", err)
+	}
+	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 1}); !mangahub.IsCode(err, mangahub.CodeUnavailable) {
+		t.Errorf("manga never looked up, catalog down: %v, want unavailable", err)
 	}
 }
