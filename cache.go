@@ -17,7 +17,8 @@ type ProgressCache interface {
 	// CachedLibrary returns every record and tombstone of a loaded library.
 	CachedLibrary(ctx context.Context, userID string) (ps []*Progress, loaded bool, err error)
 	// FillLibrary loads a user's library, as read from the durable store,
-	// keeping any newer state the cache already holds.
+	// keeping any newer state the cache already holds and any queued record
+	// (the flush settles those with the durable store).
 	FillLibrary(ctx context.Context, userID string, ps []*Progress) error
 	// ApplyQueued is the write-behind compare-and-set (the rule of
 	// ProgressStore.ApplyProgress): in one atomic step it stores the

@@ -75,12 +75,13 @@ func (h *Cache) CachedLibrary(ctx context.Context, userID string) ([]*mangahub.P
 
 // FillLibrary loads ps (all of userID's records and tombstones).
 func (h *Cache) FillLibrary(ctx context.Context, userID string, ps []*mangahub.Progress) error {
-	args := make([]any, 0, 1+2*len(ps))
-	args = append(args, h.c.ttl.Milliseconds())
+	args := make([]any, 0, 2+2*len(ps))
+	args = append(args, h.c.ttl.Milliseconds(), userID+"|")
 	for _, p := range ps {
 		args = append(args, strconv.FormatInt(p.MangaID, 10), encodeStored(p))
 	}
-	return unavailable(fillScript.Run(ctx, h.c.rdb, []string{h.c.libKey(userID)}, args...).Err())
+	keys := []string{h.c.libKey(userID), h.c.queueKey(h.c.shardOf(userID))}
+	return unavailable(fillScript.Run(ctx, h.c.rdb, keys, args...).Err())
 }
 
 // ApplyQueued is the write-behind compare-and-set; see casScript.

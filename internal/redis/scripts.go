@@ -55,12 +55,14 @@ return 1
 `)
 
 // fillScript loads a library read from the durable store, keeping newer
-// states already cached, and marks it complete.
-// KEYS: lib. ARGV: ttl (ms), then field, record pairs.
+// states already cached and queued records (the flush settles those with
+// the durable store, divergences included), and marks it complete.
+// KEYS: lib, queue. ARGV: ttl (ms), queue member prefix ("<user>|"), then
+// field, record pairs.
 var fillScript = goredis.NewScript(luaRev + `
-for i = 2, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not cur) or rev(ARGV[i + 1]) > rev(cur) then
+  if (not cur) or (rev(ARGV[i + 1]) > rev(cur) and not redis.call('ZSCORE', KEYS[2], ARGV[2] .. ARGV[i])) then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   end
 end

@@ -73,8 +73,16 @@ func openHybrid(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *slo
 	if cfg.WriteMode == config.WriteBehind {
 		mode = writebehind.WriteBehind
 	}
+	var flush func(context.Context) error
+	if mode == writebehind.WriteBehind {
+		h.queue = redis.NewQueue(client, queueLease)
+		// What settles the queue when Redis is back, before it is used
+		// again: every process takes part, worker or not.
+		flush = writebehind.NewFlusher(h.queue, durable, writebehind.FlusherConfig{Logger: log}).FlushOnce
+	}
 	h.store = writebehind.New(durable, redis.NewCache(client), writebehind.Config{
-		Mode: mode,
+		Mode:  mode,
+		Flush: flush,
 		// Back in use once Redis takes writes and this instance hears its
 		// events again.
 		Probe: func(ctx context.Context) error {
@@ -100,7 +108,6 @@ func openHybrid(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *slo
 	h.limits.authByAddr = shared("auth-addr", cfg.AuthRateLimit)
 	h.limits.authByLogin = shared("auth-login", cfg.AuthRateLimit)
 	if mode == writebehind.WriteBehind {
-		h.queue = redis.NewQueue(client, queueLease)
 		if cfg.Services.Worker {
 			h.flusher = writebehind.NewFlusher(h.queue, durable, writebehind.FlusherConfig{
 				Interval: cfg.FlushInterval,

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -18,6 +20,7 @@ import (
 // stop and start loses nothing, as a production Redis with AOF would not.
 type RedisServer struct {
 	Port int
+	log  syncBuffer // what the server printed, shown when the test fails
 	dir  string
 	args []string
 	cmd  *exec.Cmd
@@ -40,7 +43,12 @@ func NewRedis(tb testing.TB, extra ...string) *RedisServer {
 	r.args = append([]string{bin, "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.dir,
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--loglevel", "warning"}, extra...)
 	r.Start(tb)
-	tb.Cleanup(func() { r.kill() })
+	tb.Cleanup(func() {
+		r.kill()
+		if tb.Failed() {
+			tb.Logf("redis-server on port %d printed:\n%s", r.Port, r.log.String())
+		}
+	})
 	return r
 }
 
@@ -51,7 +59,7 @@ func (r *RedisServer) URL() string { return fmt.Sprintf("redis://127.0.0.1:%d/0"
 func (r *RedisServer) Start(tb testing.TB) {
 	tb.Helper()
 	r.cmd = exec.Command(r.args[0], r.args[1:]...)
-	r.cmd.Stdout, r.cmd.Stderr = os.Stderr, os.Stderr
+	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 	if err := r.cmd.Start(); err != nil {
 		tb.Fatalf("testenv: start redis-server: %v", err)
 	}
@@ -124,4 +132,22 @@ func (r *RedisServer) ping() error {
 		return fmt.Errorf("unexpected answer %q", buf[:n])
 	}
 	return nil
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

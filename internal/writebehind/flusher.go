@@ -166,6 +166,12 @@ func (f *Flusher) Drain(ctx context.Context) error {
 	}
 }
 
+// FlushOnce flushes what it can claim of the queue, once over every shard.
+func (f *Flusher) FlushOnce(ctx context.Context) error {
+	_, err := f.flushAll(ctx)
+	return err
+}
+
 // check reads the queue's length and age.
 func (f *Flusher) check(ctx context.Context) (int, error) {
 	n, oldest, err := f.queue.Pending(ctx)

@@ -17,10 +17,11 @@ const maxTouched = 100_000
 // a timeout first); a prober puts it back once it answers, after the users
 // written around it meanwhile were forgotten by it.
 type health struct {
-	probe  func(ctx context.Context) error
-	every  time.Duration
-	forget func(ctx context.Context, userID string) error
-	log    *slog.Logger
+	probe func(ctx context.Context) error
+	every time.Duration
+	// refresh brings the hot store in step for users written around it.
+	refresh func(ctx context.Context, users []string) error
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	down     bool
@@ -31,11 +32,11 @@ type health struct {
 	probing  sync.WaitGroup
 }
 
-func newHealth(probe func(context.Context) error, every time.Duration, forget func(context.Context, string) error, log *slog.Logger) *health {
+func newHealth(probe func(context.Context) error, every time.Duration, refresh func(context.Context, []string) error, log *slog.Logger) *health {
 	if probe == nil {
 		probe = func(context.Context) error { return nil }
 	}
-	return &health{probe: probe, every: every, forget: forget, log: log, users: make(map[string]struct{}), stop: make(chan struct{})}
+	return &health{probe: probe, every: every, refresh: refresh, log: log, users: make(map[string]struct{}), stop: make(chan struct{})}
 }
 
 func (h *health) isDown() bool {
@@ -58,7 +59,7 @@ func (h *health) fail(err error) {
 }
 
 // touched records that userID's progress was written around the hot store.
-// Once the hot store is back in use, the user is forgotten at once instead.
+// Once the hot store is back in use, the user is refreshed at once instead.
 func (h *health) touched(ctx context.Context, userID string) {
 	h.mu.Lock()
 	if h.down {
@@ -71,7 +72,7 @@ func (h *health) touched(ctx context.Context, userID string) {
 		return
 	}
 	h.mu.Unlock()
-	if err := h.forget(ctx, userID); err != nil && ctx.Err() == nil {
+	if err := h.refresh(ctx, []string{userID}); err != nil && ctx.Err() == nil {
 		h.fail(err)
 		h.touched(ctx, userID)
 	}
@@ -93,11 +94,12 @@ func (h *health) run() {
 	}
 }
 
-// recover probes the hot store and, when it answers, forgets every user
+// recover probes the hot store and, when it answers, refreshes every user
 // written around it, then puts it back in use. Users written while it
-// forgets are taken in the next round, under the lock that ends the outage.
+// refreshes are taken in the next round, under the lock that ends the
+// outage.
 func (h *health) recover() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := h.probe(ctx); err != nil {
 		return false
@@ -116,18 +118,21 @@ func (h *health) recover() bool {
 			}
 			return true
 		}
-		batch := make([]string, 0, len(h.users))
-		for u := range h.users {
+		taken := h.users
+		h.users = make(map[string]struct{})
+		h.mu.Unlock()
+		batch := make([]string, 0, len(taken))
+		for u := range taken {
 			batch = append(batch, u)
 		}
-		h.mu.Unlock()
-		for _, u := range batch {
-			if err := h.forget(ctx, u); err != nil {
-				return false
-			}
+		if err := h.refresh(ctx, batch); err != nil {
+			h.log.Warn("hot store answers but could not be brought in step yet; retrying", "err", err)
 			h.mu.Lock()
-			delete(h.users, u)
+			for u := range taken {
+				h.users[u] = struct{}{}
+			}
 			h.mu.Unlock()
+			return false
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package writebehind_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -77,7 +78,11 @@ func openRedis(t *testing.T, url string) *redis.Client {
 
 func newStore(t *testing.T, durable writebehind.Durable, c *redis.Client, mode writebehind.Mode) *writebehind.Store {
 	t.Helper()
-	s := writebehind.New(durable, redis.NewCache(c), writebehind.Config{Mode: mode, Probe: c.Probe, ProbeEvery: 20 * time.Millisecond})
+	var flush func(context.Context) error
+	if mode == writebehind.WriteBehind {
+		flush = writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{}).FlushOnce
+	}
+	s := writebehind.New(durable, redis.NewCache(c), writebehind.Config{Mode: mode, Probe: c.Probe, ProbeEvery: 20 * time.Millisecond, Flush: flush})
 	t.Cleanup(s.Close)
 	return s
 }

@@ -56,6 +56,11 @@ type Config struct {
 	// ProbeEvery is the probe's period while the hot store is down
 	// (default 500ms).
 	ProbeEvery time.Duration
+	// Flush writes the queue to the database once (Flusher.FlushOnce). It
+	// runs when the hot store answers again, before it is used: queued
+	// records that diverged from changes written around it meanwhile are
+	// settled before anyone reads them. Nil in write-through mode.
+	Flush func(ctx context.Context) error
 	// CacheResult is told "hit", "miss" or "error" for every hot-store
 	// read (metrics).
 	CacheResult func(result string)
@@ -70,6 +75,7 @@ type Store struct {
 	result  func(string)
 	log     *slog.Logger
 	health  *health
+	flush   func(ctx context.Context) error
 }
 
 var _ mangahub.ProgressStore = (*Store)(nil)
@@ -85,9 +91,30 @@ func New(durable Durable, cache mangahub.ProgressCache, cfg Config) *Store {
 	if cfg.ProbeEvery <= 0 {
 		cfg.ProbeEvery = 500 * time.Millisecond
 	}
-	s := &Store{durable: durable, cache: cache, mode: cfg.Mode, result: cfg.CacheResult, log: cfg.Logger}
-	s.health = newHealth(cfg.Probe, cfg.ProbeEvery, cache.Forget, cfg.Logger)
+	s := &Store{durable: durable, cache: cache, mode: cfg.Mode, result: cfg.CacheResult, log: cfg.Logger, flush: cfg.Flush}
+	s.health = newHealth(cfg.Probe, cfg.ProbeEvery, s.recover, cfg.Logger)
 	return s
+}
+
+// recover brings the hot store in step with the database for users written
+// around it: the queue is flushed first (settling divergences), then each
+// user's library is loaded again, over its clean records. It runs while the
+// hot store is still out of use, and again for users written meanwhile.
+func (s *Store) recover(ctx context.Context, users []string) error {
+	if s.flush != nil {
+		if err := s.flush(ctx); err != nil {
+			return err
+		}
+	}
+	for _, u := range users {
+		if err := s.cache.Forget(ctx, u); err != nil {
+			return err
+		}
+		if err := s.load(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close stops the prober.
