@@ -25,12 +25,13 @@ type device struct {
 	send  func([]byte) error
 	close func()
 
-	mu      sync.Mutex
-	seq     int
-	waiters map[string]chan map[string]any
-	seen    []observation // acks of applied changes and pushes, in wire order
-	gone    chan struct{}
-	err     error
+	mu       sync.Mutex
+	seq      int
+	waiters  map[string]chan map[string]any
+	greeting chan map[string]any // the waiter of the server's first message
+	seen     []observation       // acks of applied changes and pushes, in wire order
+	gone     chan struct{}
+	err      error
 }
 
 // observation is one state of a record a device learned of.
@@ -108,19 +109,19 @@ func dialWS(t *testing.T, httpBase, token, name string) *device {
 	return d
 }
 
+// newDevice returns a device awaiting the server's greeting, which its
+// reader delivers to the waiter with the empty id.
 func newDevice(name string, send func([]byte) error, closeFn func()) *device {
-	return &device{name: name, send: send, close: closeFn, waiters: map[string]chan map[string]any{}, gone: make(chan struct{})}
+	greeting := make(chan map[string]any, 1)
+	return &device{name: name, send: send, close: closeFn, gone: make(chan struct{}), greeting: greeting,
+		waiters: map[string]chan map[string]any{"": greeting}}
 }
 
 // handshake reads the greeting and authenticates.
 func (d *device) handshake(t *testing.T, token string) {
 	t.Helper()
-	greeting := make(chan map[string]any, 1)
-	d.mu.Lock()
-	d.waiters[""] = greeting
-	d.mu.Unlock()
 	select {
-	case m := <-greeting:
+	case m := <-d.greeting:
 		if m["type"] != "auth_required" {
 			t.Fatalf("%s: greeting %v", d.name, m)
 		}
@@ -163,9 +164,6 @@ func (d *device) receive(b []byte) {
 			version: int64(m["version"].(float64)), deleted: true})
 	}
 	id, _ := m["id"].(string)
-	if m["type"] == "auth_required" {
-		id = ""
-	}
 	if w, ok := d.waiters[id]; ok && (id != "" || m["type"] == "auth_required") {
 		delete(d.waiters, id)
 		w <- m

@@ -41,10 +41,11 @@ type Bus struct {
 	watched map[string]int             // channel → number of watchers
 	waiting map[string][]chan struct{} // channel → Watch calls awaiting confirmation
 
-	subscribed atomic.Bool // the subscription connection is up
-	done       chan struct{}
-	stopped    chan struct{}
-	closeOnce  sync.Once
+	subscribed     atomic.Bool // the subscription connection is up
+	publishFailing atomic.Bool // the last Publish could not reach Redis
+	done           chan struct{}
+	stopped        chan struct{}
+	closeOnce      sync.Once
 }
 
 var _ mangahub.Bus = (*Bus)(nil)
@@ -81,10 +82,14 @@ func (b *Bus) Publish(ctx context.Context, ev mangahub.Event) error {
 	}
 	err = b.c.rdb.SPublish(ctx, b.c.channel(ev.UserID), payload).Err()
 	if err == nil {
+		if b.publishFailing.Swap(false) {
+			b.log.Info("Redis publish works again")
+		}
 		return nil
 	}
-	if ctx.Err() == nil {
-		b.log.Warn("Redis publish failed; delivering on this instance only", "user_id", ev.UserID, "err", err)
+	if ctx.Err() == nil && !b.publishFailing.Swap(true) {
+		// Once per outage: every change would log it otherwise.
+		b.log.Warn("Redis publish failed; delivering on this instance only until it works again", "err", err)
 	}
 	b.deliver(ev)
 	return nil
