@@ -1,7 +1,9 @@
-// Package cli is MangaHub's command tree: the operator commands (serve,
-// migrate, user create, catalog import, version), which read their
-// configuration through internal/config and wire what they need through
-// internal/server.
+// Package cli is MangaHub's command tree, in one binary: the operator
+// commands (serve, migrate, user create, catalog import, version), which
+// read their configuration through internal/config and wire what they need
+// through internal/server, and the client commands (register, login,
+// logout, manga, progress), which speak the public contract through
+// internal/client.
 package cli
 
 import (
@@ -26,6 +28,9 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// ConfigDir is where the client keeps its credentials; empty means
+	// os.UserConfigDir()/mangahub.
+	ConfigDir string
 }
 
 // Main runs the program with the process's environment and exits.
@@ -51,6 +56,9 @@ type app struct {
 	// running is set when a command's own code starts: an error before it
 	// came from parsing the command line, so it is a usage error.
 	running bool
+	// client marks a client command, whose errors are reported as the
+	// server's detail alone (CONTRACT.md §5).
+	client bool
 }
 
 // Run executes one command and returns the exit status: 0 success, 1 an
@@ -82,8 +90,26 @@ func Run(ctx context.Context, env Env) int {
 		fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
 	}
-	fmt.Fprintln(env.Stderr, "mangahub:", err)
+	if a.client {
+		fmt.Fprintln(env.Stderr, clientMessage(err))
+	} else {
+		fmt.Fprintln(env.Stderr, "mangahub:", err)
+	}
 	return 1
+}
+
+// clientMessage is the one line a client command prints for err: the
+// server's detail, or what went wrong on this side.
+func clientMessage(err error) string {
+	msg := err.Error()
+	var e *mangahub.Error
+	if errors.As(err, &e) && e.Message != "" {
+		msg = e.Message
+		if e.Code == mangahub.CodeInvalidToken {
+			msg += ": log in again with mangahub login"
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // rootCommand builds the whole tree.
@@ -92,7 +118,7 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:   "mangahub",
 		Short: "MangaHub: a self-hostable manga reading tracker",
 		Long: `MangaHub is a self-hostable manga reading tracker. This one binary is the
-server with its administration commands.`,
+server with its administration commands, and a command-line client of it.`,
 		Args:          cobra.NoArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -102,9 +128,16 @@ server with its administration commands.`,
 		Version: version(),
 	}
 	root.SetVersionTemplate("mangahub {{.Version}}\n")
-	root.AddGroup(&cobra.Group{ID: "operator", Title: "Server and administration:"})
+	root.AddGroup(
+		&cobra.Group{ID: "operator", Title: "Server and administration:"},
+		&cobra.Group{ID: "client", Title: "Client of a MangaHub server:"},
+	)
 	for _, c := range []*cobra.Command{a.serveCommand(), a.migrateCommand(), a.userCommand(), a.catalogCommand(), a.versionCommand()} {
 		c.GroupID = "operator"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.registerCommand(), a.loginCommand(), a.logoutCommand(), a.mangaCommand(), a.progressCommand()} {
+		c.GroupID = "client"
 		root.AddCommand(c)
 	}
 	root.SetHelpCommandGroupID("operator")

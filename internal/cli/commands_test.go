@@ -8,15 +8,36 @@ import (
 	"github.com/mangahub/mangahub/internal/cli"
 )
 
-// Mistakes in how a command is called exit 2 and name the mistake.
+// Mistakes in how a command is called exit 2, name the mistake, and never
+// reach a server (none runs here).
 func TestUsageErrors(t *testing.T) {
-	u := &user{t: t, env: map[string]string{"MANGAHUB_DATA_DIR": t.TempDir()}}
+	u := &user{t: t, configDir: t.TempDir(), env: map[string]string{"MANGAHUB_DATA_DIR": t.TempDir()}}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{nil, "a command is required"},
 		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"progress"}, "a subcommand is required"},
+		{[]string{"progress", "bogus"}, `unknown command "bogus"`},
+		{[]string{"progress", "set", "1"}, "missing CHAPTER"},
+		{[]string{"progress", "set", "one", "2"}, `manga ID "one"`},
+		{[]string{"progress", "set", "1", "two"}, `CHAPTER "two"`},
+		{[]string{"progress", "set", "1", "2", "3"}, `unexpected argument "3"`},
+		{[]string{"progress", "set", "1", "2", "--status", "reading-ish"}, "--status"},
+		{[]string{"progress", "list", "--status", "done"}, "--status"},
+		{[]string{"progress", "get"}, "missing ID"},
+		{[]string{"progress", "rm", "0"}, "manga ID"},
+		{[]string{"progress", "list", "--server", "ftp://example.com"}, "--server"},
+		{[]string{"manga", "search"}, "QUERY"},
+		{[]string{"manga", "search", "x", "--limit", "0"}, "--limit"},
+		{[]string{"manga", "search", "x", "--status", "finished"}, "--status"},
+		{[]string{"manga", "show"}, "missing ID"},
+		{[]string{"login"}, `"username"`},
+		{[]string{"login", "--username", "a", "--password", "secret"}, "--password"},
+		{[]string{"login", "--username", "a"}, "--password-stdin"}, // stdin is no terminal
+		{[]string{"register", "--username", "a"}, `"email"`},
+		{[]string{"logout", "now"}, `unexpected argument "now"`},
 		{[]string{"version", "extra"}, `unexpected argument "extra"`},
 		{[]string{"catalog", "import"}, "missing FILE.json"},
 		{[]string{"catalog", "import", "a.json", "b.json"}, `unexpected argument "b.json"`},
@@ -40,12 +61,13 @@ func TestUsageErrors(t *testing.T) {
 // --help prints help and exits 0 on every command of the tree.
 func TestHelpEverywhere(t *testing.T) {
 	paths := cli.CommandPaths()
-	for _, want := range []string{"", "serve", "migrate", "user create", "catalog import", "version"} {
+	for _, want := range []string{"", "serve", "migrate", "user create", "catalog import", "version", "register", "login", "logout",
+		"manga search", "manga show", "progress list", "progress get", "progress set", "progress rm"} {
 		if !containsString(paths, want) {
 			t.Fatalf("command %q is not in the tree %q", want, paths)
 		}
 	}
-	u := &user{t: t, env: map[string]string{}}
+	u := &user{t: t, configDir: t.TempDir(), env: map[string]string{}}
 	for _, path := range paths {
 		for _, flag := range []string{"--help", "-h"} {
 			t.Run(path+" "+flag, func(t *testing.T) {
@@ -84,7 +106,7 @@ func containsString(list []string, s string) bool {
 }
 
 func TestVersion(t *testing.T) {
-	u := &user{t: t, env: map[string]string{}}
+	u := &user{t: t, configDir: t.TempDir(), env: map[string]string{}}
 	out := u.must("", "version")
 	if !strings.HasPrefix(out, "mangahub ") || !strings.Contains(out, "revision") || !strings.Contains(out, "go:") {
 		t.Fatalf("version: %q", out)
