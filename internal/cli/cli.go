@@ -2,7 +2,7 @@
 // commands (serve, migrate, user create, catalog import, version), which
 // read their configuration through internal/config and wire what they need
 // through internal/server, and the client commands (register, login,
-// logout, manga, progress), which speak the public contract through
+// logout, manga, progress, sync), which speak the public contract through
 // internal/client.
 package cli
 
@@ -136,7 +136,7 @@ server with its administration commands, and a command-line client of it.`,
 		c.GroupID = "operator"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.registerCommand(), a.loginCommand(), a.logoutCommand(), a.mangaCommand(), a.progressCommand()} {
+	for _, c := range []*cobra.Command{a.registerCommand(), a.loginCommand(), a.logoutCommand(), a.mangaCommand(), a.progressCommand(), a.syncCommand()} {
 		c.GroupID = "client"
 		root.AddCommand(c)
 	}

@@ -38,6 +38,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"login", "--username", "a"}, "--password-stdin"}, // stdin is no terminal
 		{[]string{"register", "--username", "a"}, `"email"`},
 		{[]string{"logout", "now"}, `unexpected argument "now"`},
+		{[]string{"sync", "watch", "--tcp", "nowhere"}, "--tcp"},
+		{[]string{"sync", "watch", "extra"}, `unexpected argument "extra"`},
 		{[]string{"version", "extra"}, `unexpected argument "extra"`},
 		{[]string{"catalog", "import"}, "missing FILE.json"},
 		{[]string{"catalog", "import", "a.json", "b.json"}, `unexpected argument "b.json"`},
@@ -62,7 +64,7 @@ func TestUsageErrors(t *testing.T) {
 func TestHelpEverywhere(t *testing.T) {
 	paths := cli.CommandPaths()
 	for _, want := range []string{"", "serve", "migrate", "user create", "catalog import", "version", "register", "login", "logout",
-		"manga search", "manga show", "progress list", "progress get", "progress set", "progress rm"} {
+		"manga search", "manga show", "progress list", "progress get", "progress set", "progress rm", "sync watch"} {
 		if !containsString(paths, want) {
 			t.Fatalf("command %q is not in the tree %q", want, paths)
 		}

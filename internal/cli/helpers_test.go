@@ -74,6 +74,15 @@ func startServer(t *testing.T, dataDir string, extra map[string]string) *testSer
 	return ts
 }
 
+// restart stops ts and starts a new server on the same ports and data.
+func (ts *testServer) restart(t *testing.T) *testServer {
+	t.Helper()
+	ts.stop()
+	return startServer(t, ts.dataDir, map[string]string{
+		"MANGAHUB_HTTP_ADDR": strings.TrimPrefix(ts.URL, "http://"), "MANGAHUB_TCP_ADDR": ts.TCP,
+	})
+}
+
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -166,6 +175,36 @@ func (l *lines) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// complete returns the lines written so far that end with a newline.
+func (l *lines) complete() []string {
+	s := l.String()
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return strings.Split(s[:i], "\n")
+	}
+	return nil
+}
+
+// await waits for a line, after the first skip lines, that contains every
+// one of parts, and returns its index.
+func (l *lines) await(t *testing.T, within time.Duration, skip int, parts ...string) int {
+	t.Helper()
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		ls := l.complete()
+		for i := skip; i < len(ls); i++ {
+			if containsAll(ls[i], parts...) {
+				return i
+			}
+		}
+		select {
+		case <-l.changed:
+		case <-deadline.C:
+			t.Fatalf("no line with %q within %s; output so far:\n%s", parts, within, l.String())
+		}
+	}
 }
 
 func containsAll(s string, parts ...string) bool {
