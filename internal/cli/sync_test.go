@@ -89,7 +89,10 @@ func TestSyncWatch(t *testing.T) {
 	waitFor(t, 10*time.Second, "the access token to expire", func() bool { return time.Now().After(expires.Add(time.Second)) })
 	seen := len(text.complete())
 	ts = ts.restart(t)
-	down := text.await(t, 20*time.Second, seen, "disconnected")
+	down := text.await(t, 20*time.Second, seen, "disconnected: ")
+	if line := text.complete()[down]; strings.Contains(line, "closed the connection") {
+		t.Fatalf("%q: the server's shutdown message was not shown", line)
+	}
 	text.await(t, 20*time.Second, down, "connected to "+ts.TCP+" as erin")
 	waitFor(t, 20*time.Second, "both watches to reconnect", func() bool { return tcpConnections(t, ts) == 2 })
 	if after := readCredentials(t, u.configDir); after["refresh_token"] == before["refresh_token"] {
