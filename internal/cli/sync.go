@@ -140,7 +140,7 @@ func (w *watchPrinter) state(state, addr, username string, err error) {
 			return
 		}
 		w.lastDown = why
-		fmt.Fprintf(w.out, "%s  disconnected: %s; reconnecting\n", now, why)
+		fmt.Fprintf(w.out, "%s  disconnected: %s (retrying)\n", now, why)
 	}
 }
 
