@@ -41,7 +41,13 @@ not log in: run mangahub login next.`,
 				return err
 			}
 			if o.json {
-				return writeJSON(a.env.Stdout, u)
+				// The server's answer: the account has no role there.
+				return writeJSON(a.env.Stdout, struct {
+					UserID    string    `json:"user_id"`
+					Username  string    `json:"username"`
+					Email     string    `json:"email"`
+					CreatedAt time.Time `json:"created_at"`
+				}{u.ID, u.Username, u.Email, u.CreatedAt})
 			}
 			fmt.Fprintf(a.env.Stdout, "registered %s (%s) on %s; log in with: mangahub login --username %s\n", u.Username, u.Email, server, u.Username)
 			return nil

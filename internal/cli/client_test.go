@@ -26,6 +26,10 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("register said %q", out)
 	}
 	oneLine(t, u.run("alice password\n", "register", "--username", "alice", "--email", "other@example.com", "--password-stdin"), "taken")
+	bob := decode[map[string]any](t, u.must("bob password\n", "register", "--username", "bob", "--email", "bob@example.com", "--password-stdin", "--json"))
+	if len(bob) != 4 || bob["username"] != "bob" || bob["email"] != "bob@example.com" || bob["user_id"] == "" || bob["created_at"] == "" {
+		t.Fatalf("register --json: %v", bob)
+	}
 	oneLine(t, u.run("wrong password\n", "login", "--username", "alice", "--password-stdin"), "invalid")
 	if _, err := os.Stat(filepath.Join(u.configDir, "credentials.json")); !os.IsNotExist(err) {
 		t.Fatalf("a failed login left credentials: %v", err)
