@@ -1,6 +1,9 @@
-// Package cli is MangaHub's command tree: serve, migrate, user create,
-// catalog import and version. Each command reads its configuration through
-// internal/config and wires what it needs through internal/server.
+// Package cli is MangaHub's command tree, in one binary: the operator
+// commands (serve, migrate, user create, catalog import, version), which
+// read their configuration through internal/config and wire what they need
+// through internal/server, and the client commands (register, login,
+// logout, manga, progress, sync), which speak the public contract through
+// internal/client.
 package cli
 
 import (
@@ -10,16 +13,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"strings"
 	"syscall"
 
-	"github.com/mangahub/mangahub"
-	"github.com/mangahub/mangahub/internal/config"
-)
+	"github.com/spf13/cobra"
 
-// Version is set at build time (-ldflags "-X …/internal/cli.Version=v1.2.3");
-// otherwise the module version or VCS revision is reported.
-var Version = ""
+	"github.com/mangahub/mangahub"
+)
 
 // Env is what a command sees of the outside world; tests substitute it.
 type Env struct {
@@ -28,6 +28,9 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// ConfigDir is where the client keeps its credentials; empty means
+	// os.UserConfigDir()/mangahub.
+	ConfigDir string
 }
 
 // Main runs the program with the process's environment and exits.
@@ -41,82 +44,155 @@ func Main() {
 // errUsage marks mistakes in how a command was called (exit status 2).
 var errUsage = errors.New("usage")
 
-// Run executes one command and returns the exit status.
+// usageError is a mistake in how a command was called, worded for the user.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// app is one run of the program: its environment and what the command tree
+// learned while parsing.
+type app struct {
+	env Env
+	// running is set when a command's own code starts: an error before it
+	// came from parsing the command line, so it is a usage error.
+	running bool
+	// client marks a client command, whose errors are reported as the
+	// server's detail alone (CONTRACT.md §5).
+	client bool
+}
+
+// Run executes one command and returns the exit status: 0 success, 1 an
+// error, 2 a usage error.
 func Run(ctx context.Context, env Env) int {
-	err := dispatch(ctx, env)
-	switch {
-	case err == nil:
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	a := &app{env: env}
+	root := a.rootCommand()
+	args := env.Args
+	if args == nil {
+		args = []string{} // nil would make cobra read os.Args
+	}
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(env.Stderr, err)
+	}
+	if !a.running || errors.Is(err, errUsage) {
+		msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+		fmt.Fprintf(env.Stderr, "%s: %s\n", cmd.CommandPath(), msg)
+		fmt.Fprintf(env.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
-	default:
+	}
+	if a.client {
+		fmt.Fprintln(env.Stderr, clientMessage(err))
+	} else {
 		fmt.Fprintln(env.Stderr, "mangahub:", err)
-		return 1
+	}
+	return 1
+}
+
+// clientMessage is the one line a client command prints for err: the
+// server's detail, or what went wrong on this side.
+func clientMessage(err error) string {
+	msg := err.Error()
+	var e *mangahub.Error
+	if errors.As(err, &e) && e.Message != "" {
+		msg = e.Message
+		if e.Code == mangahub.CodeInvalidToken {
+			msg += ": log in again with mangahub login"
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// rootCommand builds the whole tree.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mangahub",
+		Short: "MangaHub: a self-hostable manga reading tracker",
+		Long: `MangaHub is a self-hostable manga reading tracker. This one binary is the
+server with its administration commands, and a command-line client of it.`,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError("a command is required")
+		},
+		Version: version(),
+	}
+	root.SetVersionTemplate("mangahub {{.Version}}\n")
+	root.AddGroup(
+		&cobra.Group{ID: "operator", Title: "Server and administration:"},
+		&cobra.Group{ID: "client", Title: "Client of a MangaHub server:"},
+	)
+	for _, c := range []*cobra.Command{a.serveCommand(), a.migrateCommand(), a.userCommand(), a.catalogCommand(), a.versionCommand()} {
+		c.GroupID = "operator"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.registerCommand(), a.loginCommand(), a.logoutCommand(), a.mangaCommand(), a.progressCommand(), a.syncCommand()} {
+		c.GroupID = "client"
+		root.AddCommand(c)
+	}
+	root.SetHelpCommandGroupID("operator")
+	root.SetCompletionCommandGroupID("operator")
+	return root
+}
+
+// run wraps a command's code: from here on, errors are the command's own
+// (exit 1) unless they are usage errors.
+func (a *app) run(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a.running = true
+		return f(cmd, args)
 	}
 }
 
-func dispatch(ctx context.Context, env Env) error {
-	if len(env.Args) == 0 {
-		usage(env.Stderr)
-		return fmt.Errorf("%w: a command is required", errUsage)
-	}
-	cmd, args := env.Args[0], env.Args[1:]
-	switch cmd {
-	case "serve":
-		return serve(ctx, env, args)
-	case "migrate":
-		return migrate(ctx, env, args)
-	case "user":
-		if len(args) == 0 || args[0] != "create" {
-			return fmt.Errorf("%w: mangahub user create --username U --email E [--admin] --password-stdin", errUsage)
-		}
-		return userCreate(ctx, env, args[1:])
-	case "catalog":
-		if len(args) != 2 || args[0] != "import" {
-			return fmt.Errorf("%w: mangahub catalog import FILE.json", errUsage)
-		}
-		return catalogImport(ctx, env, args[1])
-	case "version", "--version", "-v":
-		fmt.Fprintln(env.Stdout, "mangahub", version())
-		return nil
-	case "help", "--help", "-h":
-		usage(env.Stdout)
-		return nil
-	}
-	usage(env.Stderr)
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
-}
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: mangahub <command> [flags]
-
-Commands:
-  serve [--services=http,tcp,worker] [flags]   run the HTTP API, the TCP sync server and the worker
-  migrate [flags]                               apply database migrations and exit
-  user create --username U --email E [--admin] --password-stdin
-  catalog import FILE.json                      upsert manga and genres from a JSON array
-  version                                       print the version
-
-`)
-	config.Usage(w)
-}
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			return bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "devel-" + s.Value[:12]
+// group returns a command that only holds subcommands: run alone, or with
+// an unknown subcommand, it is a usage error.
+func (a *app) group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown command %q", args[0])
 			}
+			return usageError("a subcommand is required: %s", subcommandNames(cmd))
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+func subcommandNames(cmd *cobra.Command) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
 		}
 	}
-	return "devel"
+	return strings.Join(names, ", ")
+}
+
+// positional checks a command's positional arguments by name, so that a
+// mistake names what is missing or extra.
+func positional(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < len(names) {
+			return usageError("missing %s", strings.Join(names[len(args):], " and "))
+		}
+		if len(args) > len(names) {
+			return usageError("unexpected argument %q", args[len(names)])
+		}
+		return nil
+	}
 }
 
 // describe turns a domain error into what an operator should read: the

@@ -6,7 +6,11 @@
 // A Client keeps one session (an access and a refresh token). When the server
 // answers 401 because the access token expired or is missing, the Client
 // refreshes once and retries; a rotated refresh token is handed to the
-// OnTokens callback so that the caller can keep it.
+// OnTokens callback so that the caller can keep it. When several processes
+// share one session (two terminals of the command-line client), a
+// TokenStore lets them take turns to refresh: a refresh token works once,
+// and presenting one that another process already rotated would make the
+// server revoke the whole session.
 package client
 
 import (
@@ -33,7 +37,36 @@ type Tokens struct {
 	RefreshToken string `json:"refresh_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
+	// ExpiresAt is when the access token expires, by this machine's clock:
+	// the time it was received plus ExpiresIn. Zero when unknown.
+	ExpiresAt time.Time `json:"-"`
 }
+
+// stamp sets ExpiresAt from ExpiresIn, counted from now.
+func (t *Tokens) stamp(now time.Time) {
+	if t.ExpiresIn > 0 {
+		t.ExpiresAt = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	}
+}
+
+// TokenStore keeps a session's tokens where other processes using the same
+// session see them. The Client holds Lock around every refresh and, inside
+// it, first Loads: when another process already rotated the refresh token,
+// the Client adopts the kept tokens instead of presenting its stale one.
+type TokenStore interface {
+	// Lock serializes refreshes among every user of the store; the
+	// returned function releases it.
+	Lock(ctx context.Context) (unlock func(), err error)
+	// Load returns the kept tokens; zero Tokens when there are none for
+	// this session.
+	Load() (Tokens, error)
+	// Save keeps tokens that a refresh handed out.
+	Save(Tokens) error
+}
+
+// expiryMargin is how long before its expiry a kept access token is no
+// longer worth adopting: a request sent with it could arrive too late.
+const expiryMargin = 30 * time.Second
 
 // Session is a successful login.
 type Session struct {
@@ -54,6 +87,7 @@ type Client struct {
 	// concurrent refreshes with it would look like theft to the server.
 	refreshing sync.Mutex
 	onTokens   func(Tokens)
+	store      TokenStore
 }
 
 // Option configures a Client.
@@ -72,6 +106,11 @@ func WithAccessToken(token string) Option { return func(c *Client) { c.access = 
 // OnTokens is called after every login and refresh with the new tokens, so
 // that the caller can keep the rotated refresh token.
 func OnTokens(f func(Tokens)) Option { return func(c *Client) { c.onTokens = f } }
+
+// WithTokenStore shares the session with other processes through s (see
+// TokenStore). Login does not save to it: the caller decides where a new
+// session is kept.
+func WithTokenStore(s TokenStore) Option { return func(c *Client) { c.store = s } }
 
 // New returns a client of the server at baseURL (such as
 // "http://localhost:8080").
@@ -121,6 +160,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (*Session
 	if err := c.do(ctx, http.MethodPost, "/auth/login", nil, body, &s, false); err != nil {
 		return nil, err
 	}
+	s.stamp(time.Now())
 	c.setTokens(s.Tokens)
 	return &s, nil
 }
@@ -141,6 +181,26 @@ func (c *Client) refreshFrom(ctx context.Context, stale string) error {
 	if refresh != stale && refresh != "" {
 		return nil
 	}
+	if c.store != nil {
+		unlock, err := c.store.Lock(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		kept, err := c.store.Load()
+		if err != nil {
+			return err
+		}
+		if kept.RefreshToken != "" && kept.RefreshToken != refresh {
+			// Another process refreshed first: its tokens are the live
+			// ones, and ours is spent.
+			if kept.AccessToken != "" && time.Now().Add(expiryMargin).Before(kept.ExpiresAt) {
+				c.setTokens(kept)
+				return nil
+			}
+			refresh = kept.RefreshToken
+		}
+	}
 	if refresh == "" {
 		return &mangahub.Error{Code: mangahub.CodeUnauthenticated, Message: "not logged in"}
 	}
@@ -148,7 +208,15 @@ func (c *Client) refreshFrom(ctx context.Context, stale string) error {
 	if err := c.do(ctx, http.MethodPost, "/auth/refresh", nil, map[string]string{"refresh_token": refresh}, &t, false); err != nil {
 		return err
 	}
+	t.stamp(time.Now())
 	c.setTokens(t)
+	if c.store != nil {
+		// Not keeping the rotated token would leave the spent one for the
+		// next process to present, and the server to take for theft.
+		if err := c.store.Save(t); err != nil {
+			return fmt.Errorf("keep the refreshed session: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,5 +293,103 @@ func nextPush(t *testing.T, pushes <-chan client.Push) client.Push {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no push within 10s")
 		return client.Push{}
+	}
+}
+
+// memStore is a TokenStore in memory, shared by clients that stand for
+// separate processes.
+type memStore struct {
+	lock  chan struct{}
+	mu    sync.Mutex
+	kept  client.Tokens
+	saves int
+}
+
+func newMemStore(t client.Tokens) *memStore {
+	return &memStore{lock: make(chan struct{}, 1), kept: t}
+}
+
+func (s *memStore) Lock(ctx context.Context) (func(), error) {
+	select {
+	case s.lock <- struct{}{}:
+		return func() { <-s.lock }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *memStore) Load() (client.Tokens, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kept, nil
+}
+
+func (s *memStore) Save(t client.Tokens) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kept = t
+	s.saves++
+	return nil
+}
+
+// Two processes that share one kept session refresh it in turns: the second
+// adopts what the first kept instead of presenting the spent refresh token,
+// which the server would take for theft and answer by ending the session.
+func TestTokenStoreSharesRefreshes(t *testing.T) {
+	ts := startServer(t, t.TempDir(), nil)
+	ctx := ctxT(t)
+	login := client.New(ts.Base)
+	if _, err := login.Register(ctx, "twoterms", "twoterms@example.com", "long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := login.Login(ctx, "twoterms", "long enough password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ExpiresAt.IsZero() || time.Until(s.ExpiresAt) < time.Minute {
+		t.Fatalf("login's ExpiresAt %v, want about expires_in (%ds) from now", s.ExpiresAt, s.ExpiresIn)
+	}
+
+	for _, shared := range []bool{true, false} {
+		t.Run(map[bool]string{true: "shared", false: "unshared"}[shared], func(t *testing.T) {
+			// Both start from the same kept refresh token and no access
+			// token, as two freshly started commands would.
+			_, refresh := login.Tokens()
+			store := newMemStore(client.Tokens{RefreshToken: refresh})
+			opts := []client.Option{client.WithRefreshToken(refresh)}
+			if shared {
+				opts = append(opts, client.WithTokenStore(store))
+			}
+			first, second := client.New(ts.Base, opts...), client.New(ts.Base, opts...)
+			if _, err := first.Me(ctx); err != nil {
+				t.Fatalf("first: %v", err)
+			}
+			_, err := second.Me(ctx)
+			if !shared {
+				// The control: without the store the second one presents
+				// a spent token, and the session is revoked.
+				if code(err) != mangahub.CodeInvalidToken {
+					t.Fatalf("unshared second: %v, want invalid_token", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("shared second: %v", err)
+			}
+			if store.saves != 1 {
+				t.Fatalf("%d saves, want 1 (the first refresh; the second adopts it)", store.saves)
+			}
+			a1, r1 := first.Tokens()
+			a2, r2 := second.Tokens()
+			if a1 != a2 || r1 != r2 || store.kept.RefreshToken != r1 {
+				t.Fatal("the second client did not adopt the kept tokens")
+			}
+			// The session is alive: a refresh with the kept token works.
+			if err := second.Refresh(ctx); err != nil {
+				t.Fatalf("refresh after sharing: %v", err)
+			}
+			// Keep login's client on a live token for the next subtest.
+			login = client.New(ts.Base, client.WithRefreshToken(store.kept.RefreshToken))
+		})
 	}
 }

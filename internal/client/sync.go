@@ -112,8 +112,9 @@ func (s *SyncConn) Close() error { return s.lc.Close() }
 type WatchOptions struct {
 	// OnPush receives progress_broadcast and progress_deleted messages.
 	OnPush func(Push)
-	// OnState hears "connected" and "disconnected" (with the cause) as the
-	// connection comes and goes.
+	// OnState hears "connected" and "disconnected" (with the cause: the
+	// server's shutdown message when it said one) as the connection comes
+	// and goes.
 	OnState func(state string, err error)
 	// MinBackoff and MaxBackoff bound the wait between reconnection
 	// attempts (defaults 200 ms and 10 s); it doubles after each failure.
@@ -202,6 +203,9 @@ func (c *Client) pump(ctx context.Context, sc *SyncConn, o WatchOptions) error {
 			if protocol.Closes(p.Code) {
 				return &mangahub.Error{Code: p.Code, Message: p.Message}
 			}
+		case protocol.TypeShutdown:
+			// The server closes next; its word says why better than EOF.
+			return &mangahub.Error{Code: mangahub.CodeUnavailable, Message: p.Message}
 		}
 	}
 }
