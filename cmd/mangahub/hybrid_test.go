@@ -3,6 +3,9 @@ package main_test
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -257,10 +260,46 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 		t.Errorf("instance b's connection got %+v, want the one broadcast of the change", got)
 	}
 
+	// An admin sees the user's live connections on the instance it asks;
+	// anyone else is refused.
+	admin := createAdmin(t, env, a.httpBase, "root")
+	var conns struct {
+		Instance string `json:"instance"`
+		Total    int    `json:"total"`
+		Items    []struct {
+			UserID      string `json:"user_id"`
+			Connections int    `json:"connections"`
+		} `json:"items"`
+	}
+	if code := call(t, "GET", b.httpBase+"/api/admin/connections", admin, nil, &conns); code != http.StatusOK ||
+		conns.Instance == "" || conns.Total != 1 || len(conns.Items) != 1 || conns.Items[0].UserID != tk.UserID {
+		t.Errorf("admin connections on b: %d %+v, want oda's one connection", code, conns)
+	}
+	if code := call(t, "GET", b.httpBase+"/api/admin/connections", tk.AccessToken, nil, nil); code != http.StatusForbidden {
+		t.Errorf("admin connections as a user: %d, want 403", code)
+	}
+
+	// An admin deletes a manga the user reads: the user's connections on
+	// both instances hear of it as of any delete, with the deleted version.
+	if code := call(t, "DELETE", fmt.Sprintf("%s/api/manga/%d", a.httpBase, mangas[0]), admin, nil, nil); code != http.StatusNoContent {
+		t.Fatalf("delete manga: %d", code)
+	}
+	for _, d := range []*device{onA, onB} {
+		waitFor(t, 10*time.Second, func() bool {
+			for _, o := range d.observations() {
+				if o.kind == "progress_deleted" && o.manga == mangas[0] && o.version == 1 {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	mangas = mangas[1:]
+
 	// Writers on both instances, both flushers running.
 	stop := make(chan struct{})
-	wa := startWriter(onA, mangas[:3], stop)
-	wb := startWriter(onB, mangas[3:], stop)
+	wa := startWriter(onA, mangas[:2], stop)
+	wb := startWriter(onB, mangas[2:], stop)
 	wa.waitMore(t, 150)
 	wb.waitMore(t, 150)
 	close(stop)
@@ -279,4 +318,21 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 			}
 		}
 	}
+}
+
+// createAdmin creates an admin account with the operator command, against
+// the database of env, and logs it in at base.
+func createAdmin(t *testing.T, env []string, base, name string) string {
+	t.Helper()
+	cmd := exec.Command(binary, "user", "create", "--username", name, "--email", name+"@example.com", "--admin", "--password-stdin")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader("admin password " + name + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("user create --admin: %v\n%s", err, out)
+	}
+	var tk tokens
+	if code := call(t, "POST", base+"/auth/login", "", map[string]string{"username": name, "password": "admin password " + name}, &tk); code != http.StatusOK {
+		t.Fatalf("admin login: %d", code)
+	}
+	return tk.AccessToken
 }

@@ -81,6 +81,8 @@ type Deps struct {
 	// AuthByAddr bounds register and login attempts per client address,
 	// AuthByLogin failed logins per username; nil disables either.
 	AuthByAddr, AuthByLogin mangahub.RateLimiter
+	// Connections, when non-nil, answers GET /api/admin/connections.
+	Connections Connections
 	// Version is reported in the OpenAPI document.
 	Version string
 	// OpsOnly serves just /healthz, /readyz, /metrics and /openapi.json:
@@ -100,6 +102,7 @@ type server struct {
 	log      *slog.Logger
 	ready    func(ctx context.Context) Readiness
 	limits   authLimiter
+	conns    Connections
 }
 
 // New builds the HTTP handler: every route of CONTRACT.md §2, /healthz,
@@ -114,6 +117,7 @@ func New(d Deps) http.Handler {
 		log:      d.Logger,
 		ready:    d.Ready,
 		limits:   authLimiter{byAddr: d.AuthByAddr, byLogin: d.AuthByLogin},
+		conns:    d.Connections,
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

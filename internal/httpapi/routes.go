@@ -131,6 +131,12 @@ func (s *server) apiRoutes(api huma.API) {
 		Errors: []int{http.StatusNotFound, http.StatusTooManyRequests},
 	}), s.handleProgressDelete)
 
+	// Operations (admin).
+	huma.Register(api, admin(huma.Operation{
+		OperationID: "admin-connections", Method: http.MethodGet, Path: "/api/admin/connections", Tags: []string{"operations"},
+		Summary: "Live sync connections per user on the instance that answers (admin)",
+	}), s.handleAdminConnections)
+
 	describeDomainTypes(api.OpenAPI().Components.Schemas)
 }
 

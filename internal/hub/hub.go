@@ -129,6 +129,20 @@ func New(cfg Config, auth Authenticator, progress ProgressService, bus mangahub.
 	return h
 }
 
+// InstanceID names this instance (the prefix of its connection IDs).
+func (h *Hub) InstanceID() string { return h.cfg.InstanceID }
+
+// ConnectionsByUser counts the authenticated connections of each user.
+func (h *Hub) ConnectionsByUser() map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make(map[string]int, len(h.users))
+	for u, conns := range h.users {
+		out[u] = len(conns)
+	}
+	return out
+}
+
 // ActiveConnections is the number of open connections, authenticated or not.
 func (h *Hub) ActiveConnections() int { return int(h.active.Load()) }
 

@@ -2,6 +2,10 @@ package redis
 
 import goredis "github.com/redis/go-redis/v9"
 
+// The flusher's scripts (claim, ack, release, drop) carry the allow-oom
+// flag: they are what frees memory, by turning queued records into clean,
+// evictable ones, so they must run when Redis is out of memory.
+
 // rev orders the states of one record: a higher version, or the delete of
 // the same version, is newer (mangahub.Progress.Newer).
 const luaRev = `
@@ -76,7 +80,7 @@ return 1
 // Returns {0} when another flusher holds the lease, else {1, member,
 // record, ...}. Queued members without a record (lost with a Redis that
 // lost its data) are dropped.
-var claimScript = goredis.NewScript(`
+var claimScript = goredis.NewScript(`#!lua flags=allow-oom
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[1] then return {0} end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
@@ -102,7 +106,7 @@ return out
 // KEYS: queue, lease, dead. ARGV: claim token, library key prefix, ttl (ms),
 // then member, record, outcome ("0" written, "1" parked, "2" dropped, "3"
 // diverged: left queued) triples.
-var ackScript = goredis.NewScript(`
+var ackScript = goredis.NewScript(`#!lua flags=allow-oom
 for i = 4, #ARGV, 3 do
   local m, rec = ARGV[i], ARGV[i + 1]
   local j = string.find(m, '|[^|]*$')
@@ -126,7 +130,7 @@ return 1
 
 // releaseScript gives a lease back if it is still ours. KEYS: lease.
 // ARGV: claim token.
-var releaseScript = goredis.NewScript(`
+var releaseScript = goredis.NewScript(`#!lua flags=allow-oom
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `)
@@ -135,7 +139,7 @@ return 1
 // entries (and the queued counts of their libraries) and the field of
 // every library named or queued.
 // KEYS: queue. ARGV: library key prefix, manga id, ttl (ms), then users.
-var dropMangaScript = goredis.NewScript(`
+var dropMangaScript = goredis.NewScript(`#!lua flags=allow-oom
 local suffix = '|' .. ARGV[2]
 local users = {}
 for i = 4, #ARGV do users[ARGV[i]] = true end

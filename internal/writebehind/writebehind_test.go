@@ -3,12 +3,20 @@ package writebehind_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/catalog"
+	"github.com/mangahub/mangahub/internal/inmem"
+	"github.com/mangahub/mangahub/internal/progress"
 	"github.com/mangahub/mangahub/internal/redis"
 	"github.com/mangahub/mangahub/internal/storetest"
 	"github.com/mangahub/mangahub/internal/testenv"
@@ -371,4 +379,100 @@ func waitUntil(t *testing.T, cond func() bool) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// A Redis short of memory under a volatile policy evicts clean libraries
+// only: eviction costs cache hits (libraries load again from the
+// database), never an acknowledged change, which stays in Redis, without a
+// TTL, until it is flushed.
+func TestEvictionCostsHitsNotWrites(t *testing.T) {
+	s, durable := openSQLite(t)
+	rs := testenv.NewRedis(t, "--maxmemory-policy", "volatile-lru")
+	c := openRedis(t, rs.URL())
+	// Room for about a third of the libraries above what an empty Redis
+	// uses (about 1 KiB each, the connections' buffers included).
+	admin := goredis.NewClient(&goredis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.Port)})
+	t.Cleanup(func() { admin.Close() })
+	mem, err := admin.Info(t.Context(), "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := infoInt(mem, "used_memory")
+	if err := admin.ConfigSet(t.Context(), "maxmemory", strconv.Itoa(base+700<<10)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var misses atomic.Int64
+	store := writebehind.New(durable, redis.NewCache(c), writebehind.Config{
+		Probe: c.Probe, ProbeEvery: 20 * time.Millisecond,
+		CacheResult: func(r string) {
+			if r == "miss" {
+				misses.Add(1)
+			}
+		},
+	})
+	t.Cleanup(store.Close)
+	const users, mangas, rounds = 800, 8, 2
+	fx := newFixture(t, s, users, mangas)
+	f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{
+		Interval: 20 * time.Millisecond, Poll: 10 * time.Millisecond, Batch: 500,
+	})
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	var flushing sync.WaitGroup
+	flushing.Go(func() { f.Run(ctx) })
+
+	// Through the progress rules, as the service writes: a write that finds
+	// Redis full goes to the database, and the service retries from there.
+	svc := progress.New(store, catalog.New(s.Manga), inmem.NewBus(), nil, progress.Config{})
+	for round := 1; round <= rounds; round++ {
+		for u := range users {
+			for m := range mangas {
+				if _, _, err := svc.Update(t.Context(), fx.users[u].ID, mangahub.Origin{Source: mangahub.SourceHTTP},
+					mangahub.ProgressUpdate{MangaID: fx.mangas[m].ID, Chapter: round}); err != nil {
+					t.Fatalf("update of user %d manga %d: %v", u, m, err)
+				}
+			}
+		}
+	}
+	stop()
+	flushing.Wait()
+	if err := f.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	misses.Store(0)
+	for u := range users {
+		for m := range mangas {
+			user, manga := fx.users[u].ID, fx.mangas[m].ID
+			stored, err := durable.FindProgress(t.Context(), user, manga)
+			if err != nil || stored.Chapter != rounds || stored.Version < rounds {
+				t.Fatalf("user %d manga %d in the database after the flush: %+v %v, want chapter %d", u, m, stored, err, rounds)
+			}
+			if got, err := store.FindProgress(t.Context(), user, manga); err != nil || *got != *stored {
+				t.Fatalf("user %d manga %d read through the cache: %+v %v, want %+v", u, m, got, err, stored)
+			}
+		}
+	}
+	stats, err := admin.Info(t.Context(), "stats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evicted := infoInt(stats, "evicted_keys")
+	if evicted == 0 {
+		t.Fatal("Redis evicted nothing: the test proves nothing (maxmemory too large?)")
+	}
+	if misses.Load() == 0 {
+		t.Errorf("no cache miss reading %d users' libraries after %d evictions, want evicted ones loaded again", users, evicted)
+	}
+	t.Logf("%d keys evicted, %d cache misses", evicted, misses.Load())
+}
+
+// infoInt reads one integer field of Redis's INFO output.
+func infoInt(info, field string) int {
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
