@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -165,4 +166,18 @@ func unavailable(err error) error {
 		return err
 	}
 	return mangahub.Unavailable(fmt.Errorf("redis: %w", err))
+}
+
+// SetLogger sends go-redis's own messages (a pool that cannot dial, a
+// reconnect) to logger at debug level instead of unstructured lines on
+// stderr: the failures that matter reach the service as errors, and are
+// logged there once. go-redis has one logger per process.
+func SetLogger(logger *slog.Logger) { goredis.SetLogger(slogAdapter{logger}) }
+
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
+	if a.l.Enabled(ctx, slog.LevelDebug) {
+		a.l.DebugContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
+	}
 }

@@ -63,6 +63,7 @@ func openHybrid(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *slo
 	if !ok {
 		return nil, fmt.Errorf("the %s engine cannot back the Redis hot store", stores.Engine)
 	}
+	redis.SetLogger(log)
 	client, err := redis.Open(cfg.RedisURL, redis.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("MANGAHUB_REDIS_URL: %w", err)
