@@ -19,7 +19,7 @@ lint:
 check: lint test
 
 build:
-	$(GO) build -o bin/mangahub ./cmd/mangahub
+	$(GO) build -buildvcs=auto -o bin/mangahub ./cmd/mangahub
 
 run:
 	$(GO) run ./cmd/mangahub serve

@@ -151,6 +151,9 @@ type QueuedProgress struct {
 	// directly at a higher version since then is another history, which the
 	// flush must reconcile rather than overwrite or skip.
 	Base int64
+	// Queued is when the record was first queued since its last flush
+	// (zero when unknown): the flush reports its lag from it.
+	Queued time.Time
 }
 
 // BatchResult tells which records of a batch were not stored, and why.

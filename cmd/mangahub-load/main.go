@@ -14,6 +14,8 @@
 //	mangahub-load tcp-idle  -addr 127.0.0.1:8081 -tokens tokens.txt -conns 19000 -procs 4 -src 127.0.0.2-127.0.0.5 -server-pid PID
 //	mangahub-load tcp-fanout -addr 127.0.0.1:8081 -http http://127.0.0.1:8080 -tokens tokens.txt -users 500 -rate 5000
 //	mangahub-load baseline  -addr 127.0.0.1:9081
+//	mangahub-load flush     -db postgres://… -rows 100000 -batch 1000
+//	mangahub-load quantile  -url http://127.0.0.1:8080/metrics -name mangahub_write_behind_lag_seconds -q 0.99
 //	mangahub-load serve     -cpuprofile cpu.out          # the real server in-process, profiled
 //
 // seed, users, store and serve read the server's environment
@@ -44,6 +46,8 @@ var commands = []command{
 	{"tcp-idle-worker", "one process of tcp-idle (started by it)", tcpIdleWorker},
 	{"tcp-fanout", "open-loop progress updates; ack and fan-out latency", tcpFanout},
 	{"baseline", "the goroutine-per-connection baseline line server", serveBaseline},
+	{"flush", "write-behind flush throughput against the design document's method and raw COPY", flushBench},
+	{"quantile", "a quantile of a histogram on a /metrics page", metricQuantile},
 	{"serve", "run the real server in this process, optionally CPU-profiled", serve},
 }
 

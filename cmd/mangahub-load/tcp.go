@@ -127,6 +127,7 @@ func tcpIdleWorker(ctx context.Context, args []string) error {
 func tcpFanout(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("tcp-fanout", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8081", "TCP sync address")
+	recvAddr := fs.String("recv-addr", "", "TCP sync address of the receiving connections (another instance); default -addr")
 	httpBase := fs.String("http", "http://127.0.0.1:8080", "HTTP address, to find manga to update")
 	tokensPath := fs.String("tokens", "tokens.txt", "tokens file; user u uses line u")
 	nUsers := fs.Int("users", 500, "users (1–10000)")
@@ -159,12 +160,17 @@ func tcpFanout(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *recvAddr != "" {
+		if err := loadtest.CheckLoopback(*recvAddr); err != nil {
+			return err
+		}
+	}
 	manga, err := loadtest.OpenEndedManga(ctx, *httpBase, tokens[0], 50)
 	if err != nil {
 		return err
 	}
 	f := loadtest.Fanout{
-		Addr: *addr, Tokens: tokens, Users: *nUsers, ConnsPerUser: *perUser, Rate: *rate,
+		Addr: *addr, RecvAddr: *recvAddr, Tokens: tokens, Users: *nUsers, ConnsPerUser: *perUser, Rate: *rate,
 		Warmup: *warmup, Duration: *d, Drain: *drain, MangaIDs: manga, Sources: sources,
 		Concurrency: *conc, Timeout: *timeout,
 	}

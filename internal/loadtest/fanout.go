@@ -26,7 +26,10 @@ const maxSamplesPerConn = 1 << 20
 // monotonic clock of this process, which also stamps the receipts, so the
 // latencies need no clock synchronisation.
 type Fanout struct {
-	Addr         string
+	Addr string
+	// RecvAddr, when set, is where the receiving connections dial (another
+	// instance of a cluster); senders dial Addr.
+	RecvAddr     string
 	Tokens       []string // Tokens[u] authenticates user u
 	Users        int
 	ConnsPerUser int // ≥ 2
@@ -242,7 +245,11 @@ func (f Fanout) connect(ctx context.Context) ([]*fanUser, error) {
 				if len(f.Sources) > 0 {
 					src = f.Sources[i%len(f.Sources)]
 				}
-				c, err := DialAuth(ctx, f.Addr, src, f.Tokens[u.idx], f.Timeout)
+				addr := f.Addr
+				if k > 0 && f.RecvAddr != "" {
+					addr = f.RecvAddr
+				}
+				c, err := DialAuth(ctx, addr, src, f.Tokens[u.idx], f.Timeout)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("connection %d of user %d: %w", k, u.idx, err)

@@ -34,6 +34,8 @@ type Metrics struct {
 	// FlushFailures counts batch writes that failed (and will be retried).
 	FlushFailures      prometheus.Counter
 	WriteBehindPending prometheus.Gauge
+	// WriteBehindLag is how long written changes waited in the queue.
+	WriteBehindLag prometheus.Histogram
 	// WriteBehindParked counts queued changes the database refused (their
 	// manga or user was deleted), moved to the dead-letter list.
 	WriteBehindParked prometheus.Counter
@@ -90,6 +92,11 @@ func New() *Metrics {
 			Name: "mangahub_flush_failures_total",
 			Help: "Write-behind batch writes that failed and will be retried.",
 		}),
+		WriteBehindLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "mangahub_write_behind_lag_seconds",
+			Help:    "Time from a change's acknowledgement (first queued) to its write to the durable store.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 1.5, 2, 2.5, 3, 4, 5, 10, 30, 60, 300, 600},
+		}),
 		WriteBehindParked: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mangahub_write_behind_parked_total",
 			Help: "Queued changes refused by the database (manga or user gone), parked in the dead-letter list.",
@@ -104,7 +111,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequestDuration, m.ProgressUpdates, m.AuthFailures, m.RateLimited,
 		m.TCPActiveConnections, m.TCPConnectionsOpened, m.FanoutDropped,
-		m.CacheRequests, m.FlushDuration, m.FlushRows, m.FlushFailures, m.WriteBehindPending, m.WriteBehindParked,
+		m.CacheRequests, m.FlushDuration, m.FlushRows, m.FlushFailures, m.WriteBehindPending, m.WriteBehindParked, m.WriteBehindLag,
 	)
 	// Series with labels appear in the output only once touched; touch the
 	// ones the contract promises so that a fresh process exposes them.

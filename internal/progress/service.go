@@ -88,17 +88,27 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 	if err := Validate(upd); err != nil {
 		return nil, false, err
 	}
-	if err := s.allow(ctx, userID); err != nil {
-		return nil, false, err
-	}
+	// The per-user limit and the first read are independent round trips
+	// (both to Redis in a cluster): take them together. A refused update
+	// has then read for nothing, which is cheap.
+	limited := make(chan error, 1)
+	go func() { limited <- s.allow(ctx, userID) }()
 	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
+	var cur *mangahub.Progress
+	if err == nil {
+		cur, err = s.find(ctx, userID, upd.MangaID)
+	}
+	if lerr := <-limited; lerr != nil {
+		return nil, false, lerr
+	}
 	if err != nil {
 		return nil, false, err
 	}
-	for range casAttempts {
-		cur, err := s.find(ctx, userID, upd.MangaID)
-		if err != nil {
-			return nil, false, err
+	for attempt := range casAttempts {
+		if attempt > 0 {
+			if cur, err = s.find(ctx, userID, upd.MangaID); err != nil {
+				return nil, false, err
+			}
 		}
 		next, applied, err := Apply(cur, userID, upd, total, s.now())
 		if err != nil || !applied {

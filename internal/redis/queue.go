@@ -45,12 +45,13 @@ func (q *Queue) Claim(ctx context.Context, shard, n int) (mangahub.QueueBatch, b
 	if err != nil {
 		return b, false, unavailable(err)
 	}
-	if len(res) == 0 || res[0] != int64(1) || len(res)%2 != 1 {
+	if len(res) == 0 || res[0] != int64(1) || len(res)%3 != 1 {
 		return b, false, nil
 	}
-	for i := 1; i+1 < len(res); i += 2 {
+	for i := 1; i+2 < len(res); i += 3 {
 		m, _ := res[i].(string)
 		rec, _ := res[i+1].(string)
+		score, _ := res[i+2].(string)
 		user, manga, err := splitMember(m)
 		if err != nil {
 			return b, true, mangahub.Internal(err)
@@ -58,6 +59,9 @@ func (q *Queue) Claim(ctx context.Context, shard, n int) (mangahub.QueueBatch, b
 		q, err := decodeQueued(user, manga, rec)
 		if err != nil {
 			return b, true, mangahub.Internal(fmt.Errorf("queued %s: %w", m, err))
+		}
+		if ms, err := strconv.ParseInt(score, 10, 64); err == nil {
+			q.Queued = time.UnixMilli(ms)
 		}
 		b.Records = append(b.Records, q)
 	}

@@ -78,7 +78,7 @@ return 1
 // claimScript takes a shard's lease and returns its oldest queued records.
 // KEYS: queue, lease. ARGV: claim token, lease (ms), n, library key prefix.
 // Returns {0} when another flusher holds the lease, else {1, member,
-// record, ...}. Queued members without a record (lost with a Redis that
+// record, queued at (ms), ...}. Queued members without a record (lost with a Redis that
 // lost its data) are dropped.
 var claimScript = goredis.NewScript(`#!lua flags=allow-oom
 local holder = redis.call('GET', KEYS[2])
@@ -91,6 +91,7 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)) do
   if rec then
     out[#out + 1] = m
     out[#out + 1] = rec
+    out[#out + 1] = redis.call('ZSCORE', KEYS[1], m)
   else
     redis.call('ZREM', KEYS[1], m)
   end

@@ -120,6 +120,7 @@ func openHybrid(cfg *config.Config, stores *Stores, m *metrics.Metrics, log *slo
 				Failed:  func(error) { m.FlushFailures.Inc() },
 				Parked:  func(*mangahub.Progress) { m.WriteBehindParked.Inc() },
 				Pending: func(n int) { m.WriteBehindPending.Set(float64(n)) },
+				Lag:     func(d time.Duration) { m.WriteBehindLag.Observe(d.Seconds()) },
 				Logger:  log,
 			})
 		}

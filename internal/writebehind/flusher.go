@@ -41,7 +41,10 @@ type FlusherConfig struct {
 	Parked func(p *mangahub.Progress)
 	// Pending is told the queue's length after each check.
 	Pending func(n int)
-	Logger  *slog.Logger
+	// Lag is told, for every record written, how long it waited in the
+	// queue.
+	Lag    func(d time.Duration)
+	Logger *slog.Logger
 }
 
 // Status is what /readyz shows of the write-behind queue.
@@ -91,6 +94,9 @@ func NewFlusher(queue mangahub.ProgressQueue, db mangahub.ProgressBatchWriter, c
 	}
 	if cfg.Pending == nil {
 		cfg.Pending = func(int) {}
+	}
+	if cfg.Lag == nil {
+		cfg.Lag = func(time.Duration) {}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -266,6 +272,12 @@ func (f *Flusher) write(ctx context.Context, b mangahub.QueueBatch) (int, error)
 	}
 	if err := f.queue.Ack(ctx, b, res); err != nil {
 		return 0, err
+	}
+	now := time.Now()
+	for _, r := range b.Records {
+		if !r.Queued.IsZero() {
+			f.cfg.Lag(now.Sub(r.Queued))
+		}
 	}
 	f.cfg.Flushed(len(b.Records)-len(res.Diverged), took)
 	return len(b.Records), nil

@@ -19,7 +19,10 @@ const maxTouched = 100_000
 type health struct {
 	probe func(ctx context.Context) error
 	every time.Duration
-	// refresh brings the hot store in step for users written around it.
+	// settle runs once the hot store answers again, before anything else
+	// (the write-behind flush); refresh brings the hot store in step for
+	// users written around it.
+	settle  func(ctx context.Context) error
 	refresh func(ctx context.Context, users []string) error
 	log     *slog.Logger
 
@@ -32,11 +35,12 @@ type health struct {
 	probing  sync.WaitGroup
 }
 
-func newHealth(probe func(context.Context) error, every time.Duration, refresh func(context.Context, []string) error, log *slog.Logger) *health {
+func newHealth(probe, settle func(context.Context) error, every time.Duration, refresh func(context.Context, []string) error, log *slog.Logger) *health {
 	if probe == nil {
 		probe = func(context.Context) error { return nil }
 	}
-	return &health{probe: probe, every: every, refresh: refresh, log: log, users: make(map[string]struct{}), stop: make(chan struct{})}
+	return &health{probe: probe, every: every, settle: settle, refresh: refresh, log: log,
+		users: make(map[string]struct{}), stop: make(chan struct{})}
 }
 
 func (h *health) isDown() bool {
@@ -121,19 +125,31 @@ func (h *health) recover() bool {
 		taken := h.users
 		h.users = make(map[string]struct{})
 		h.mu.Unlock()
+		// Flush first: what the taken users have queued is settled with
+		// what they wrote around the hot store before their libraries load.
+		if err := h.settle(ctx); err != nil {
+			h.log.Warn("hot store answers but its queue could not be flushed yet; retrying", "err", err)
+			h.giveBack(taken)
+			return false
+		}
 		batch := make([]string, 0, len(taken))
 		for u := range taken {
 			batch = append(batch, u)
 		}
 		if err := h.refresh(ctx, batch); err != nil {
 			h.log.Warn("hot store answers but could not be brought in step yet; retrying", "err", err)
-			h.mu.Lock()
-			for u := range taken {
-				h.users[u] = struct{}{}
-			}
-			h.mu.Unlock()
+			h.giveBack(taken)
 			return false
 		}
+	}
+}
+
+// giveBack puts users taken for a refresh that failed back in the set.
+func (h *health) giveBack(taken map[string]struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for u := range taken {
+		h.users[u] = struct{}{}
 	}
 }
 

@@ -92,20 +92,24 @@ func New(durable Durable, cache mangahub.ProgressCache, cfg Config) *Store {
 		cfg.ProbeEvery = 500 * time.Millisecond
 	}
 	s := &Store{durable: durable, cache: cache, mode: cfg.Mode, result: cfg.CacheResult, log: cfg.Logger, flush: cfg.Flush}
-	s.health = newHealth(cfg.Probe, cfg.ProbeEvery, s.recover, cfg.Logger)
+	s.health = newHealth(cfg.Probe, s.settle, cfg.ProbeEvery, s.reload, cfg.Logger)
 	return s
 }
 
-// recover brings the hot store in step with the database for users written
-// around it: the queue is flushed first (settling divergences), then each
-// user's library is loaded again, over its clean records. It runs while the
-// hot store is still out of use, and again for users written meanwhile.
-func (s *Store) recover(ctx context.Context, users []string) error {
-	if s.flush != nil {
-		if err := s.flush(ctx); err != nil {
-			return err
-		}
+// settle flushes the queue when the hot store answers again, before it is
+// used: queued records that diverged from changes written around it are
+// settled before anyone reads them.
+func (s *Store) settle(ctx context.Context) error {
+	if s.flush == nil {
+		return nil
 	}
+	return s.flush(ctx)
+}
+
+// reload brings the libraries of users written around the hot store in step
+// with the database: each is loaded again, over its clean records (queued
+// ones are the flush's to settle).
+func (s *Store) reload(ctx context.Context, users []string) error {
 	for _, u := range users {
 		if err := s.cache.Forget(ctx, u); err != nil {
 			return err
