@@ -11,6 +11,7 @@ import (
 	"github.com/mangahub/mangahub/internal/protocol"
 	"github.com/mangahub/mangahub/internal/ratelimit"
 	"github.com/mangahub/mangahub/internal/tcpsync"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 func TestHandshake(t *testing.T) {
@@ -40,7 +41,7 @@ func TestHandshake(t *testing.T) {
 		t.Fatalf("active connections gauge = %v, want 2", got)
 	}
 	c.Close()
-	eventually(t, "the closed connection is no longer counted", func() bool { return s.env.Hub.ActiveConnections() == 1 })
+	testenv.Eventually(t, wait, "the closed connection is no longer counted", func() bool { return s.env.Hub.ActiveConnections() == 1 })
 }
 
 func TestRequests(t *testing.T) {
