@@ -2,6 +2,7 @@ package mangahub
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -94,6 +95,11 @@ type MangaUpdate struct {
 	CoverURL      *string
 	Genres        *[]string
 }
+
+// GenreKey is what makes two genre names one genre: names compare
+// case-insensitively, with Unicode case folding in Go (SQLite's lower()
+// folds ASCII only), so every engine and the catalog agree.
+func GenreKey(name string) string { return strings.ToLower(name) }
 
 // Genre is a catalog genre with the number of manga that carry it.
 type Genre struct {

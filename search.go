@@ -56,15 +56,3 @@ func SearchTerms(q string, max int) []string {
 func SearchKeys(title, author string) (searchText, titleKey, authorKey string) {
 	return FoldSearch(title + " " + author), FoldSearch(title), FoldSearch(author)
 }
-
-// FoldTerms folds terms (a no-op for terms SearchTerms made) and drops the
-// empty ones, so a store never builds a condition from an empty pattern.
-func FoldTerms(terms []string) []string {
-	out := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t = FoldSearch(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}

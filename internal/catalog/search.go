@@ -142,7 +142,7 @@ func cleanGenres(in []string, field string) ([]string, error) {
 		if err := checkGenreName(g, field); err != nil {
 			return nil, err
 		}
-		key := strings.ToLower(g)
+		key := mangahub.GenreKey(g)
 		if seen[key] {
 			continue
 		}

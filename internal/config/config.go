@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mangahub/mangahub/internal/auth"
 	"github.com/mangahub/mangahub/internal/ratelimit"
 )
 
@@ -24,9 +25,6 @@ const (
 	WriteThrough = "write-through"
 	WriteBehind  = "write-behind"
 )
-
-// MinSecretBytes is the shortest HMAC secret accepted anywhere.
-const MinSecretBytes = 32
 
 // Services says which parts a serve process runs.
 type Services struct {
@@ -112,8 +110,8 @@ var options = []option{
 	{"MANGAHUB_FLUSH_INTERVAL", "1s", "write-behind flush period", func(c *Config, v string) error { return duration(&c.FlushInterval, v, time.Millisecond, 24*time.Hour) }},
 	{"MANGAHUB_FLUSH_BATCH", "1000", "flush early at this many pending records", func(c *Config, v string) error { return integer(&c.FlushBatch, v, 1, 1_000_000) }},
 	{"MANGAHUB_JWT_SECRET", "", "HMAC secret shared by every instance, at least 32 bytes", func(c *Config, v string) error {
-		if v != "" && len(v) < MinSecretBytes {
-			return fmt.Errorf("is %d bytes; at least %d are required", len(v), MinSecretBytes)
+		if v != "" && len(v) < auth.MinSecretLen {
+			return fmt.Errorf("is %d bytes; at least %d are required", len(v), auth.MinSecretLen)
 		}
 		c.JWTSecret = []byte(v)
 		return nil

@@ -92,10 +92,10 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 // that the pattern can never be anything else.
 func mangaWhere(f mangahub.MangaFilter, args *params) string {
 	var conds []string
-	for _, t := range mangahub.FoldTerms(f.Terms) {
+	for _, t := range f.Terms {
 		conds = append(conds, `m.search_text LIKE `+args.add("%"+escapeLike(t)+"%"))
 	}
-	if a := mangahub.FoldSearch(f.Author); a != "" {
+	if a := f.Author; a != "" {
 		conds = append(conds, `m.author_key LIKE `+args.add("%"+escapeLike(a)+"%"))
 	}
 	if f.Status != "" {
@@ -128,7 +128,7 @@ func mangaOrder(f mangahub.MangaFilter, args *params) string {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`
 	case mangahub.SortRelevance:
-		terms := mangahub.FoldTerms(f.Terms)
+		terms := f.Terms
 		if len(terms) == 0 {
 			return `m.title_key, m.id`
 		}

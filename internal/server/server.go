@@ -5,8 +5,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -116,7 +114,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 		},
 	})
 	s.hub = hub.New(hub.Config{
-		InstanceID:      instanceID(),
 		MaxConnsPerUser: cfg.TCPMaxConnsPerUser,
 		AuthTimeout:     cfg.TCPAuthTimeout,
 		IdleTimeout:     cfg.TCPIdleTimeout,
@@ -249,12 +246,6 @@ func (s *Server) Shutdown() error {
 	errs = append(errs, s.stores.DB.Close())
 	s.log.Info("stopped")
 	return errors.Join(errs...)
-}
-
-func instanceID() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func addrString(a net.Addr) string {

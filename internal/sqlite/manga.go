@@ -92,11 +92,11 @@ func mangaWhere(f mangahub.MangaFilter) (string, []any) {
 		conds []string
 		args  []any
 	)
-	for _, t := range mangahub.FoldTerms(f.Terms) {
+	for _, t := range f.Terms {
 		conds = append(conds, `instr(m.search_text, ?) > 0`)
 		args = append(args, t)
 	}
-	if a := mangahub.FoldSearch(f.Author); a != "" {
+	if a := f.Author; a != "" {
 		conds = append(conds, `instr(m.author_key, ?) > 0`)
 		args = append(args, a)
 	}
@@ -132,7 +132,7 @@ func mangaOrder(f mangahub.MangaFilter) (string, []any, error) {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`, nil, nil
 	case mangahub.SortRelevance:
-		terms := mangahub.FoldTerms(f.Terms)
+		terms := f.Terms
 		if len(terms) == 0 {
 			return `m.title_key, m.id`, nil, nil
 		}
