@@ -2,6 +2,7 @@ package mangahub
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,13 @@ type User struct {
 	Role         Role      `json:"role"`
 	CreatedAt    time.Time `json:"created_at"`
 }
+
+// LoginKey is the form in which usernames and emails are compared: trimmed
+// and lower-cased by Go's Unicode rules. Engines store it beside each name
+// (unique) and look logins up by it, so "Émile@example.com" and
+// "ÉMILE@EXAMPLE.COM" are one account on every engine; failed logins are
+// counted by it too.
+func LoginKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // Identity is who an authenticated request or connection acts as; it comes
 // from a verified access token, never from a request body.
@@ -47,12 +55,12 @@ type RefreshToken struct {
 // UserStore persists users.
 type UserStore interface {
 	// CreateUser inserts u. A taken username or email is CodeUsernameTaken /
-	// CodeEmailTaken (compared case-insensitively).
+	// CodeEmailTaken (compared by LoginKey).
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns CodeNotFound when there is no such user.
 	FindUserByID(ctx context.Context, id string) (*User, error)
-	// FindUserByLogin finds a user by username or email, case-insensitively;
-	// CodeNotFound when there is none.
+	// FindUserByLogin finds a user by username or email, compared by
+	// LoginKey; CodeNotFound when there is none.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 }
 

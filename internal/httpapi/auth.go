@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/mangahub/mangahub"
@@ -200,7 +199,7 @@ func (a authLimiter) peekLogin(ctx context.Context, login string) error {
 	if a.byLogin == nil {
 		return nil
 	}
-	if ok, wait, err := a.byLogin.Peek(ctx, loginKey(login)); err == nil && !ok {
+	if ok, wait, err := a.byLogin.Peek(ctx, mangahub.LoginKey(login)); err == nil && !ok {
 		return tooManyAttempts(wait)
 	}
 	return nil
@@ -208,12 +207,9 @@ func (a authLimiter) peekLogin(ctx context.Context, login string) error {
 
 func (a authLimiter) failLogin(ctx context.Context, login string) {
 	if a.byLogin != nil {
-		_ = a.byLogin.Take(ctx, loginKey(login))
+		_ = a.byLogin.Take(ctx, mangahub.LoginKey(login))
 	}
 }
-
-// loginKey matches logins the way the user store does: case-insensitively.
-func loginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
 
 func tooManyAttempts(wait time.Duration) error {
 	return &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "too many attempts; retry later", RetryAfter: wait}

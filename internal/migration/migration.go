@@ -56,3 +56,35 @@ func Load(fsys fs.FS) ([]Migration, error) {
 	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
 	return ms, nil
 }
+
+// KeyRow is a row whose stored key a migration recomputes in Go: Key was
+// derived from Value by an older rule.
+type KeyRow struct {
+	ID, Value, Key string
+}
+
+// Rekey returns the rows, in the order given, whose key under fold differs
+// from the stored one, with Key set to the new key. A row whose new key
+// another row holds, or took earlier in the order, keeps its old key and is
+// returned in kept instead: a unique key must not make a migration fail, and
+// the older account keeps the name.
+func Rekey(rows []KeyRow, fold func(string) string) (changed, kept []KeyRow) {
+	holder := make(map[string]string, len(rows)) // key → ID
+	for _, r := range rows {
+		holder[r.Key] = r.ID
+	}
+	for _, r := range rows {
+		key := fold(r.Value)
+		if key == r.Key {
+			continue
+		}
+		if id, taken := holder[key]; taken && id != r.ID {
+			kept = append(kept, r)
+			continue
+		}
+		delete(holder, r.Key)
+		holder[key] = r.ID
+		changed = append(changed, KeyRow{ID: r.ID, Value: r.Value, Key: key})
+	}
+	return changed, kept
+}

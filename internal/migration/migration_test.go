@@ -51,3 +51,30 @@ func TestLoadRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestRekey(t *testing.T) {
+	rows := []migration.KeyRow{
+		{ID: "a", Value: "Ann@x.org", Key: "ann@x.org"},           // already right
+		{ID: "b", Value: "ÉMILE@x.org", Key: "Émile@x.org"},       // ASCII-only lower()
+		{ID: "c", Value: "ZOË@x.org", Key: "zoË@x.org"},           // its fold is d's key
+		{ID: "d", Value: "zoë@x.org", Key: "zoë@x.org"},           // holds the key
+		{ID: "e", Value: "ÅSA@x.org", Key: "Åsa@x.org"},           // first to the key
+		{ID: "f", Value: "åsa@X.org", Key: "åsa@X.org"},           // second: kept
+		{ID: "g", Value: "Ørjan@x.org", Key: "Ørjan@x.org"},       // frees its key…
+		{ID: "h", Value: "Ørjan@x.org", Key: "Ørjan@x.org-other"}, // …but takes the fold too late
+	}
+	changed, kept := migration.Rekey(rows, strings.ToLower)
+	show := func(rs []migration.KeyRow) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.ID+"="+r.Key)
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := show(changed), "b=émile@x.org e=åsa@x.org g=ørjan@x.org"; got != want {
+		t.Errorf("changed: %s, want %s", got, want)
+	}
+	if got, want := show(kept), "c=zoË@x.org f=åsa@X.org h=Ørjan@x.org-other"; got != want {
+		t.Errorf("kept: %s, want %s", got, want)
+	}
+}
