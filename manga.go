@@ -28,9 +28,12 @@ func (s MangaStatus) Valid() bool {
 
 // Manga is one series of the catalog.
 type Manga struct {
-	ID            int64       `json:"id"`
-	Slug          string      `json:"slug"`
-	Title         string      `json:"title"`
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	// AltTitles are other names the series is known by (the romanized
+	// original, abbreviations); search matches them like the title.
+	AltTitles     []string    `json:"alt_titles"`
 	Author        string      `json:"author"`
 	Status        MangaStatus `json:"status"`
 	TotalChapters *int        `json:"total_chapters"`
@@ -51,7 +54,14 @@ const (
 	SortUpdatedAtDesc MangaSort = "-updated_at"
 	SortYear          MangaSort = "year"
 	SortYearDesc      MangaSort = "-year"
-	SortRelevance     MangaSort = "relevance"
+	// SortRelevance puts first the manga one of whose names (the title or
+	// an alternative title) is the whole query, then ranks by the sum over
+	// the terms of each term's best match: a whole word of a name (0), a
+	// whole word of the author (1), the start of a word of a name (2) or of
+	// the author (3), inside a word of a name (4) or of the author (5);
+	// then by title and id. Whole words beat prefixes beat substrings, and
+	// at each of these a name beats the author.
+	SortRelevance MangaSort = "relevance"
 )
 
 // Valid reports whether s is a known sort order.
@@ -64,10 +74,12 @@ func (s MangaSort) Valid() bool {
 }
 
 // MangaFilter selects catalog entries. The catalog service normalises it
-// before it reaches a store: Terms are already folded with FoldSearch, Sort
-// and Limit are set.
+// before it reaches a store: Terms come from SearchTerms (folded, none
+// empty), Author is folded, Sort and Limit are set. Stores use them as they
+// are.
 type MangaFilter struct {
-	// Terms must each occur in the folded title or author.
+	// Terms must each occur in SearchKeys.Text: in the folded title, an
+	// alternative title or the author.
 	Terms []string
 	// Genres must all be attached (names, compared case-insensitively).
 	Genres []string
@@ -87,6 +99,7 @@ type OptionalInt struct{ Value *int }
 type MangaUpdate struct {
 	Slug          *string
 	Title         *string
+	AltTitles     *[]string
 	Author        *string
 	Status        *MangaStatus
 	TotalChapters *OptionalInt
@@ -141,6 +154,9 @@ func (upd MangaUpdate) Apply(m *Manga) {
 	}
 	if upd.Title != nil {
 		m.Title = *upd.Title
+	}
+	if upd.AltTitles != nil {
+		m.AltTitles = *upd.AltTitles
 	}
 	if upd.Author != nil {
 		m.Author = *upd.Author

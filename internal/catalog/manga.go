@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -14,6 +16,7 @@ import (
 // Limits on a manga's fields (CONTRACT.md §2 Catalog).
 const (
 	MaxTitleLen       = 300
+	MaxAltTitles      = 20
 	MaxAuthorLen      = 200
 	MaxSlugLen        = 120
 	MaxDescriptionLen = 5000
@@ -89,6 +92,9 @@ func normalizeManga(m *mangahub.Manga) error {
 	if m.Title, err = cleanTitle(m.Title); err != nil {
 		return err
 	}
+	if m.AltTitles, err = cleanAltTitles(m.AltTitles); err != nil {
+		return err
+	}
 	if m.Author, err = cleanAuthor(m.Author); err != nil {
 		return err
 	}
@@ -133,6 +139,13 @@ func normalizeUpdate(upd mangahub.MangaUpdate) (mangahub.MangaUpdate, error) {
 			return out, err
 		}
 		out.Title = &v
+	}
+	if upd.AltTitles != nil {
+		v, err := cleanAltTitles(*upd.AltTitles)
+		if err != nil {
+			return out, err
+		}
+		out.AltTitles = &v
 	}
 	if upd.Author != nil {
 		v, err := cleanAuthor(*upd.Author)
@@ -205,6 +218,25 @@ func copyInt(p *int) *int {
 func cleanTitle(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	return s, checkLine("title", s, MaxTitleLen)
+}
+
+// cleanAltTitles trims the alternative titles, checks each like a title and
+// drops repeats; the result is never nil.
+func cleanAltTitles(in []string) ([]string, error) {
+	if len(in) > MaxAltTitles {
+		return nil, mangahub.FieldError("alt_titles", "must list at most %d titles", MaxAltTitles)
+	}
+	out := make([]string, 0, len(in))
+	for i, t := range in {
+		t = strings.TrimSpace(t)
+		if err := checkLine(fmt.Sprintf("alt_titles[%d]", i), t, MaxTitleLen); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 // cleanAuthor requires an author: search matches title and author, and a

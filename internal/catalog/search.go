@@ -29,11 +29,15 @@ type Query struct {
 	Offset int
 }
 
-// Search lists the manga that match q, and how many match in all.
+// Search lists the manga that match q, and how many match in all. A q with
+// no letter or digit (such as "%") matches nothing.
 func (s *Service) Search(ctx context.Context, q Query) (items []*mangahub.Manga, total int, err error) {
 	f, err := q.filter()
 	if err != nil {
 		return nil, 0, err
+	}
+	if mangahub.MatchesNothing(q.Q) {
+		return []*mangahub.Manga{}, 0, nil
 	}
 	return s.findManga(ctx, f)
 }

@@ -20,8 +20,8 @@ func TestSearchNormalisesTheFilter(t *testing.T) {
 			mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 20}},
 		{"terms are folded words, relevance by default", catalog.Query{Q: "  Pokémon   ADVENTURES! "},
 			mangahub.MangaFilter{Terms: []string{"pokemon", "adventures"}, Sort: mangahub.SortRelevance, Limit: 20}},
-		{"punctuation only means no terms", catalog.Query{Q: "!!! ..."},
-			mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 20}},
+		{"punctuation inside a word makes a phrase", catalog.Query{Q: "n_ruto 50%"},
+			mangahub.MangaFilter{Terms: []string{"n ruto", "50"}, Sort: mangahub.SortRelevance, Limit: 20}},
 		{"at most 10 terms", catalog.Query{Q: "a b c d e f g h i j k l"},
 			mangahub.MangaFilter{Terms: strings.Fields("a b c d e f g h i j"), Sort: mangahub.SortRelevance, Limit: 20}},
 		{"explicit sort wins over relevance", catalog.Query{Q: "one piece", Sort: "-year"},
@@ -61,6 +61,26 @@ func TestSearchNormalisesTheFilter(t *testing.T) {
 				t.Fatalf("filter = %+v\n          want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSearchOfNoWordFindsNothing: "%" and "_" are not wildcards; a query
+// with no letter or digit asks for something no manga holds.
+func TestSearchOfNoWordFindsNothing(t *testing.T) {
+	for _, q := range []string{"%", "_", "!!! ...", "%_%"} {
+		st := newMangaStore()
+		items, total, err := catalog.New(st).Search(context.Background(), catalog.Query{Q: q})
+		if err != nil || items == nil || len(items) != 0 || total != 0 {
+			t.Errorf("Search(%q) = %v, %d, %v; want an empty page", q, items, total, err)
+		}
+		if f, asked := st.lastFilter(); asked {
+			t.Errorf("Search(%q) asked the store for %+v", q, f)
+		}
+	}
+	// Validation still applies.
+	_, _, err := catalog.New(newMangaStore()).Search(context.Background(), catalog.Query{Q: "%", Limit: 500})
+	if !mangahub.IsCode(err, mangahub.CodeValidation) {
+		t.Errorf("Search with a bad limit = %v, want validation_failed", err)
 	}
 }
 

@@ -195,8 +195,10 @@ const bearerScheme = "bearer"
 func describeDomainTypes(reg huma.Registry) {
 	schemas := reg.Map()
 	if m, ok := schemas["Manga"]; ok {
-		if g := m.Properties["genres"]; g != nil {
-			g.Nullable = false
+		for _, name := range []string{"genres", "alt_titles"} {
+			if p := m.Properties[name]; p != nil {
+				p.Nullable = false
+			}
 		}
 		if st := m.Properties["status"]; st != nil {
 			st.Enum = []any{"ongoing", "completed", "hiatus", "cancelled"}

@@ -189,3 +189,32 @@ func TestLoginKeysMigration(t *testing.T) {
 		}
 	}
 }
+
+// TestAltTitlesMigration upgrades manga an older binary wrote: migration
+// 0005 computes their new search keys in SQL, which must be exactly what Go
+// computes for a manga without alternative titles.
+func TestAltTitlesMigration(t *testing.T) {
+	ctx := t.Context()
+	db := openURL(t, testenv.PostgresURL(t))
+	if err := postgres.MigrateTo(ctx, db, 4); err != nil {
+		t.Fatalf("MigrateTo(4): %v", err)
+	}
+	title, author := "Kaiju No. 8", "Naoya Matsumoto"
+	err := postgres.Exec(ctx, db, `INSERT INTO manga (slug, title, author, status, search_text, title_key, author_key)
+		VALUES ('kaiju-no-8', $1, $2, 'ongoing', $3, $4, $5)`,
+		title, author, mangahub.FoldSearch(title+" "+author), mangahub.FoldSearch(title), mangahub.FoldSearch(author))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	var names, text, alt string
+	if err := postgres.QueryStrings(ctx, db, `SELECT names_key, search_text, alt_titles::text FROM manga`, nil, &names, &text, &alt); err != nil {
+		t.Fatal(err)
+	}
+	want := mangahub.MangaSearchKeys(title, nil, author)
+	if names != want.Names || text != want.Text || alt != "{}" {
+		t.Errorf("after migration: names_key %q, search_text %q, alt_titles %s; want %q, %q, {}", names, text, alt, want.Names, want.Text)
+	}
+}

@@ -47,3 +47,12 @@ func Exec(ctx context.Context, db *DB, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, query, args...)
 	return err
 }
+
+// QueryStrings reads one row of strings.
+func QueryStrings(ctx context.Context, db *DB, query string, args []any, dest ...*string) error {
+	ptrs := make([]any, len(dest))
+	for i := range dest {
+		ptrs[i] = dest[i]
+	}
+	return db.read.QueryRowContext(ctx, query, args...).Scan(ptrs...)
+}

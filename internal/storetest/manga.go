@@ -11,6 +11,7 @@ func onePiece() *mangahub.Manga {
 	return &mangahub.Manga{
 		Slug:          "one-piece",
 		Title:         "One Piece",
+		AltTitles:     []string{"ワンピース", "Wan Pīsu"},
 		Author:        "Eiichiro Oda",
 		Status:        mangahub.MangaOngoing,
 		TotalChapters: ptr(1100),
@@ -53,6 +54,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		// Never null, so that JSON says [].
 		equal(t, "genres", got.Genres, []string{})
 		equal(t, "genres set by CreateManga", m.Genres, []string{})
+		equal(t, "alternative titles", got.AltTitles, []string{})
+		equal(t, "alternative titles set by CreateManga", m.AltTitles, []string{})
 	})
 
 	t.Run("IDsAscend", func(t *testing.T) {
@@ -129,6 +132,10 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 				func(m *mangahub.Manga) { m.Genres = []string{"Comedy"} }},
 			{"clear genres", mangahub.MangaUpdate{Genres: &[]string{}},
 				func(m *mangahub.Manga) { m.Genres = []string{} }},
+			{"replace alternative titles", mangahub.MangaUpdate{AltTitles: &[]string{"OP"}},
+				func(m *mangahub.Manga) { m.AltTitles = []string{"OP"} }},
+			{"clear alternative titles", mangahub.MangaUpdate{AltTitles: &[]string{}},
+				func(m *mangahub.Manga) { m.AltTitles = []string{} }},
 			{"every field", mangahub.MangaUpdate{
 				Slug:          ptr("op"),
 				Title:         ptr("ワンピース"),
@@ -168,7 +175,7 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		s := open(t)
 		m := mustCreateManga(t, s, onePiece())
 		if _, err := s.Manga.UpdateManga(t.Context(), m.ID, mangahub.MangaUpdate{
-			Title: ptr("Pokémon Special"), Author: ptr("Kusaka Hidenori"),
+			Title: ptr("Pokémon Special"), Author: ptr("Kusaka Hidenori"), AltTitles: &[]string{"Pocket Monsters"},
 		}); err != nil {
 			t.Fatalf("UpdateManga: %v", err)
 		}
@@ -178,6 +185,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		}{
 			{mangahub.MangaFilter{Terms: []string{"pokemon", "special"}}, 1},
 			{mangahub.MangaFilter{Terms: []string{"piece"}}, 0},
+			{mangahub.MangaFilter{Terms: []string{"pocket monsters"}}, 1},
+			{mangahub.MangaFilter{Terms: []string{"wan"}}, 0},
 			{mangahub.MangaFilter{Author: "kusaka"}, 1},
 			{mangahub.MangaFilter{Author: "oda"}, 0},
 		} {
@@ -255,7 +264,7 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		equal(t, "FindMangaByID after insert", mustFindManga(t, s, first.ID), first)
 
 		second := &mangahub.Manga{
-			Slug: "one-piece", Title: "ONE PIECE", Author: "Oda", Status: mangahub.MangaCompleted,
+			Slug: "one-piece", Title: "ONE PIECE", AltTitles: []string{"OP"}, Author: "Oda", Status: mangahub.MangaCompleted,
 			Description: "New text.", Genres: []string{"Shōnen"},
 		}
 		if err := s.Manga.PutManga(ctx, second); err != nil {
