@@ -45,6 +45,16 @@ type Manga struct {
 	UpdatedAt     time.Time   `json:"updated_at"`
 }
 
+// MangaSummary is what a library entry shows of its manga, so that a client
+// lists a library without a lookup per entry.
+type MangaSummary struct {
+	ID            int64  `json:"id"`
+	Slug          string `json:"slug"`
+	Title         string `json:"title"`
+	TotalChapters *int   `json:"total_chapters"`
+	CoverURL      string `json:"cover_url"`
+}
+
 // MangaSort orders catalog listings. Every order breaks ties by id.
 type MangaSort string
 
@@ -127,6 +137,9 @@ type MangaStore interface {
 	// FindMangaByID returns CodeNotFound when there is no such manga.
 	FindMangaByID(ctx context.Context, id int64) (*Manga, error)
 	FindManga(ctx context.Context, f MangaFilter) ([]*Manga, int, error)
+	// FindMangaSummaries returns the summaries of the manga with the given
+	// IDs, in one statement, ordered by ID; IDs of no manga are left out.
+	FindMangaSummaries(ctx context.Context, ids []int64) ([]*MangaSummary, error)
 	// CreateManga inserts m and sets its ID and timestamps; a taken slug is
 	// CodeConflict.
 	CreateManga(ctx context.Context, m *Manga) error

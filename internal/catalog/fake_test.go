@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,8 @@ type mangaStore struct {
 	updates []mangahub.MangaUpdate
 	puts    int
 	creates int
+	// summaryCalls counts FindMangaSummaries calls.
+	summaryCalls int
 }
 
 func newMangaStore() *mangaStore { return &mangaStore{} }
@@ -49,6 +52,19 @@ func (s *mangaStore) FindManga(_ context.Context, f mangahub.MangaFilter) ([]*ma
 		out = append(out, &c)
 	}
 	return out, len(s.manga), nil
+}
+
+func (s *mangaStore) FindMangaSummaries(_ context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.summaryCalls++
+	out := []*mangahub.MangaSummary{}
+	for _, m := range s.manga {
+		if slices.Contains(ids, m.ID) {
+			out = append(out, &mangahub.MangaSummary{ID: m.ID, Slug: m.Slug, Title: m.Title, TotalChapters: m.TotalChapters, CoverURL: m.CoverURL})
+		}
+	}
+	return out, nil
 }
 
 func (s *mangaStore) insert(m *mangahub.Manga) error {

@@ -121,6 +121,24 @@ func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*man
 	return items, total, nil
 }
 
+// Summaries returns the summaries of the manga with ids, by ID, asking the
+// store once however many there are; IDs of no manga are left out. A
+// library page is shown with one call, not one per entry.
+func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangahub.MangaSummary, error) {
+	out := make(map[int64]*mangahub.MangaSummary, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ms, err := s.store.FindMangaSummaries(ctx, ids)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	for _, m := range ms {
+		out[m.ID] = m
+	}
+	return out, nil
+}
+
 // FindMangaByID returns one manga; CodeNotFound when there is none.
 func (s *Service) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
 	if id <= 0 {

@@ -131,3 +131,30 @@ func TestFindMangaByID(t *testing.T) {
 		wantCode(t, err, mangahub.CodeNotFound)
 	}
 }
+
+func TestSummariesAskTheStoreOnce(t *testing.T) {
+	st := newMangaStore()
+	svc := catalog.New(st)
+	ctx := context.Background()
+	var ids []int64
+	for _, title := range []string{"Naruto", "Bleach", "Monster"} {
+		m := &mangahub.Manga{Title: title, Author: "Someone", TotalChapters: ptr(700)}
+		if err := svc.CreateManga(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	got, err := svc.Summaries(ctx, append(ids, 999))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.summaryCalls != 1 {
+		t.Errorf("the store was asked %d times, want once", st.summaryCalls)
+	}
+	if len(got) != 3 || got[ids[1]].Title != "Bleach" || got[ids[1]].Slug != "bleach" || *got[ids[1]].TotalChapters != 700 || got[999] != nil {
+		t.Errorf("Summaries = %v", got)
+	}
+	if got, err := svc.Summaries(ctx, nil); err != nil || len(got) != 0 || st.summaryCalls != 1 {
+		t.Errorf("Summaries(nil) = %v, %v after %d calls; want an empty map without asking", got, err, st.summaryCalls)
+	}
+}

@@ -43,6 +43,9 @@ type CatalogService interface {
 	Genres(ctx context.Context) ([]*mangahub.Genre, error)
 	CreateGenre(ctx context.Context, name string) (*mangahub.Genre, error)
 	GenreManga(ctx context.Context, genreID int64, limit, offset int) ([]*mangahub.Manga, int, error)
+	// Summaries returns the summaries of the manga with ids, by ID, in one
+	// store call.
+	Summaries(ctx context.Context, ids []int64) (map[int64]*mangahub.MangaSummary, error)
 }
 
 // ProgressService is what the transport needs of package progress.

@@ -17,7 +17,14 @@ type progressListInput struct {
 	Offset int    `query:"offset" minimum:"0"`
 }
 
-type progressListOutput struct{ Body page[*mangahub.Progress] }
+// libraryItem is one entry of the library: the progress and a summary of its
+// manga, so that a client needs no lookup per entry.
+type libraryItem struct {
+	*mangahub.Progress
+	Manga *mangahub.MangaSummary `json:"manga" doc:"The manga's id, slug, title, total_chapters and cover_url; null only when the manga was deleted while the page was read."`
+}
+
+type progressListOutput struct{ Body page[libraryItem] }
 
 func (s *server) handleProgressList(ctx context.Context, in *progressListInput) (*progressListOutput, error) {
 	items, total, err := s.progress.List(ctx, mangahub.ProgressFilter{
@@ -29,7 +36,21 @@ func (s *server) handleProgressList(ctx context.Context, in *progressListInput) 
 	if err != nil {
 		return nil, err
 	}
-	return &progressListOutput{Body: newPage(items, total, in.Limit, in.Offset)}, nil
+	// The whole page's manga in one catalog lookup: progress lives in
+	// stores that cannot join (the Redis hot store), so no store joins.
+	ids := make([]int64, len(items))
+	for i, p := range items {
+		ids[i] = p.MangaID
+	}
+	manga, err := s.catalog.Summaries(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]libraryItem, len(items))
+	for i, p := range items {
+		out[i] = libraryItem{Progress: p, Manga: manga[p.MangaID]}
+	}
+	return &progressListOutput{Body: newPage(out, total, in.Limit, in.Offset)}, nil
 }
 
 type progressMangaInput struct {

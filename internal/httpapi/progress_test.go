@@ -162,3 +162,46 @@ func TestProgressRateLimit(t *testing.T) {
 		t.Errorf("rate limited counted = %v, want 1", got)
 	}
 }
+
+// TestLibraryItemsCarryTheirManga: each library entry carries the summary
+// of its manga, so that a client lists a library without a lookup per
+// entry.
+func TestLibraryItemsCarryTheirManga(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	monster := e.createManga(t, map[string]any{"title": "Monster", "total_chapters": 162, "cover_url": "https://example.com/monster.jpg"})
+	pluto := e.createManga(t, map[string]any{"title": "Pluto"})
+	for _, id := range []int64{monster.ID, pluto.ID} {
+		send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+			body: map[string]any{"manga_id": id, "chapter": 3}}).wantStatus(t, http.StatusOK)
+	}
+	res := e.get(t, "/api/progress").wantStatus(t, http.StatusOK)
+	var pg struct {
+		Items []struct {
+			progressJSON
+			Manga *struct {
+				ID            int64   `json:"id"`
+				Slug          string  `json:"slug"`
+				Title         string  `json:"title"`
+				TotalChapters *int    `json:"total_chapters"`
+				CoverURL      *string `json:"cover_url"`
+			} `json:"manga"`
+		}
+	}
+	res.decode(t, &pg)
+	if len(pg.Items) != 2 {
+		t.Fatalf("library = %s", res.Body)
+	}
+	// Most recently updated first: Pluto, then Monster.
+	p, m := pg.Items[0], pg.Items[1]
+	if p.MangaID != pluto.ID || p.Chapter != 3 || p.Manga == nil || p.Manga.ID != pluto.ID || p.Manga.Title != "Pluto" ||
+		p.Manga.Slug != "pluto" || p.Manga.TotalChapters != nil || p.Manga.CoverURL == nil || *p.Manga.CoverURL != "" {
+		t.Errorf("Pluto's entry = %s", res.Body)
+	}
+	if m.MangaID != monster.ID || m.Manga == nil || m.Manga.Title != "Monster" || m.Manga.TotalChapters == nil ||
+		*m.Manga.TotalChapters != 162 || *m.Manga.CoverURL != "https://example.com/monster.jpg" {
+		t.Errorf("Monster's entry = %s", res.Body)
+	}
+	if !bytes.Contains(res.Body, []byte(`"total_chapters":null`)) {
+		t.Errorf("an unknown chapter count must be null, not left out: %s", res.Body)
+	}
+}

@@ -204,9 +204,11 @@ func describeDomainTypes(reg huma.Registry) {
 			st.Enum = []any{"ongoing", "completed", "hiatus", "cancelled"}
 		}
 	}
-	if p, ok := schemas["Progress"]; ok {
-		if st := p.Properties["status"]; st != nil {
-			st.Enum = []any{"reading", "completed", "plan_to_read", "on_hold", "dropped", "re_reading"}
+	for _, name := range []string{"Progress", "LibraryItem"} {
+		if p, ok := schemas[name]; ok {
+			if st := p.Properties["status"]; st != nil {
+				st.Enum = []any{"reading", "completed", "plan_to_read", "on_hold", "dropped", "re_reading"}
+			}
 		}
 	}
 }

@@ -86,6 +86,30 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 	return page, total, nil
 }
 
+// FindMangaSummaries returns the summaries of the manga with ids, in one
+// statement.
+func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	if len(ids) == 0 {
+		return []*mangahub.MangaSummary{}, nil
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT id, slug, title, total_chapters, cover_url FROM manga
+		WHERE id = ANY($1)
+		ORDER BY id`, ids)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.MangaSummary, error) {
+		var m mangahub.MangaSummary
+		err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.TotalChapters, &m.CoverURL)
+		return &m, err
+	})
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
 // mangaWhere builds the WHERE clause of f. Every term must be a substring of
 // the search text (the folded names and author): LIKE '%term%', which the
 // trigram indexes serve. Terms hold only letters, digits and spaces, but are

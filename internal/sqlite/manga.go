@@ -84,6 +84,38 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 	return page, total, nil
 }
 
+// FindMangaSummaries returns the summaries of the manga with ids, in one
+// statement.
+func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	out := []*mangahub.MangaSummary{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.read.QueryContext(ctx, `
+		SELECT id, slug, title, total_chapters, cover_url FROM manga
+		WHERE id IN (SELECT value FROM json_each(?))
+		ORDER BY id`, jsonArray(ids))
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			m     mangahub.MangaSummary
+			total sql.NullInt64
+		)
+		if err := rows.Scan(&m.ID, &m.Slug, &m.Title, &total, &m.CoverURL); err != nil {
+			return nil, translate(ctx, err)
+		}
+		m.TotalChapters = intPtr(total)
+		out = append(out, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
 // mangaWhere builds the WHERE clause of f. Every term must be a substring of
 // the search text (the folded names and author). The test is instr rather
 // than LIKE '%t%': on folded (lower-case) text both mean the same, no index

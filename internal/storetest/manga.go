@@ -198,6 +198,28 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		}
 	})
 
+	t.Run("Summaries", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		a := mustCreateManga(t, s, onePiece())
+		b := mustCreateManga(t, s, mangaN(2))
+		c := mustCreateManga(t, s, mangaN(3))
+		got, err := s.Manga.FindMangaSummaries(ctx, []int64{c.ID, a.ID, c.ID + 100, a.ID})
+		if err != nil {
+			t.Fatalf("FindMangaSummaries: %v", err)
+		}
+		equal(t, "FindMangaSummaries", got, []*mangahub.MangaSummary{
+			{ID: a.ID, Slug: a.Slug, Title: a.Title, TotalChapters: ptr(1100), CoverURL: a.CoverURL},
+			{ID: c.ID, Slug: c.Slug, Title: c.Title},
+		})
+		for _, ids := range [][]int64{nil, {}, {b.ID + 100}} {
+			got, err := s.Manga.FindMangaSummaries(ctx, ids)
+			if err != nil || got == nil || len(got) != 0 {
+				t.Errorf("FindMangaSummaries(%v) = %v, %v; want an empty, non-nil list", ids, got, err)
+			}
+		}
+	})
+
 	t.Run("UpdateSlugTaken", func(t *testing.T) {
 		s := open(t)
 		a := mustCreateManga(t, s, onePiece())
