@@ -50,9 +50,10 @@ type CatalogService interface {
 
 // ProgressService is what the transport needs of package progress.
 type ProgressService interface {
-	// Update reports whether the stored record changed. A conflict carries
-	// the current state in Error.Progress; rate_limited carries RetryAfter.
-	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error)
+	// Update reports whether the stored record changed, and why not. A
+	// conflict carries the current state in Error.Progress; rate_limited
+	// carries RetryAfter.
+	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error)
 	Get(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error)
 	List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error)
 	Delete(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error

@@ -81,13 +81,14 @@ type progressUpdateInput struct {
 type progressUpdated struct {
 	Progress *mangahub.Progress `json:"progress"`
 	Applied  bool               `json:"applied" doc:"Whether the stored record changed."`
+	Reason   mangahub.Reason    `json:"reason,omitempty" enum:"unchanged,backwards" doc:"Only when applied is false: unchanged (the update would change nothing) or backwards (a lower chapter than stored, without force)."`
 }
 
 type progressUpdateOutput struct{ Body progressUpdated }
 
 func (s *server) handleProgressUpdate(ctx context.Context, in *progressUpdateInput) (*progressUpdateOutput, error) {
 	b := in.Body
-	p, applied, err := s.progress.Update(ctx, identityFrom(ctx).UserID, httpOrigin, mangahub.ProgressUpdate{
+	res, err := s.progress.Update(ctx, identityFrom(ctx).UserID, httpOrigin, mangahub.ProgressUpdate{
 		MangaID:         b.MangaID,
 		Chapter:         b.Chapter,
 		Status:          b.Status,
@@ -98,7 +99,11 @@ func (s *server) handleProgressUpdate(ctx context.Context, in *progressUpdateInp
 	if err != nil {
 		return nil, err
 	}
-	return &progressUpdateOutput{Body: progressUpdated{Progress: p, Applied: applied}}, nil
+	out := progressUpdated{Progress: res.Progress, Applied: res.Applied}
+	if !res.Applied {
+		out.Reason = res.Reason
+	}
+	return &progressUpdateOutput{Body: out}, nil
 }
 
 func (s *server) handleProgressDelete(ctx context.Context, in *progressMangaInput) (*struct{}, error) {

@@ -24,6 +24,7 @@ type progressJSON struct {
 type ackJSON struct {
 	Progress progressJSON `json:"progress"`
 	Applied  bool         `json:"applied"`
+	Reason   *string      `json:"reason"`
 }
 
 func progressPath(mangaID int64) string { return fmt.Sprintf("/api/progress/%d", mangaID) }
@@ -48,25 +49,34 @@ func TestProgressUpdates(t *testing.T) {
 	if !a.Applied || a.Progress.UserID != e.user.ID || a.Progress.Chapter != 5 || a.Progress.Status != "reading" || a.Progress.Version != 1 {
 		t.Fatalf("first update = %+v", a)
 	}
+	if a.Reason != nil {
+		t.Errorf("an applied update carries reason %q", *a.Reason)
+	}
 	steps := []struct {
 		name    string
 		body    string
 		applied bool
+		reason  string // "" when absent
 		chapter int
 		version int64
 		status  string
 	}{
-		{"same again", `{"manga_id": %d, "chapter": 5}`, false, 5, 1, "reading"},
-		{"backwards is ignored", `{"manga_id": %d, "chapter": 3}`, false, 5, 1, "reading"},
-		{"backwards with force", `{"manga_id": %d, "chapter": 3, "force": true}`, true, 3, 2, "reading"},
-		{"matching expected_version", `{"manga_id": %d, "chapter": 10, "expected_version": 2}`, true, 10, 3, "reading"},
-		{"status only", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, true, 10, 4, "on_hold"},
-		{"last chapter", `{"manga_id": %d, "chapter": 162, "status": "completed", "last_read_at": "2030-01-01T00:00:00Z"}`, true, 162, 5, "completed"},
+		{"same again", `{"manga_id": %d, "chapter": 5}`, false, "unchanged", 5, 1, "reading"},
+		{"backwards is ignored", `{"manga_id": %d, "chapter": 3}`, false, "backwards", 5, 1, "reading"},
+		{"backwards with a new status is ignored", `{"manga_id": %d, "chapter": 3, "status": "dropped"}`, false, "backwards", 5, 1, "reading"},
+		{"backwards with force", `{"manga_id": %d, "chapter": 3, "force": true}`, true, "", 3, 2, "reading"},
+		{"matching expected_version", `{"manga_id": %d, "chapter": 10, "expected_version": 2}`, true, "", 10, 3, "reading"},
+		{"status only", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, true, "", 10, 4, "on_hold"},
+		{"same status again", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, false, "unchanged", 10, 4, "on_hold"},
+		{"last chapter", `{"manga_id": %d, "chapter": 162, "status": "completed", "last_read_at": "2030-01-01T00:00:00Z"}`, true, "", 162, 5, "completed"},
 	}
 	for _, st := range steps {
 		a = ack(fmt.Sprintf(st.body, id))
 		if a.Applied != st.applied || a.Progress.Chapter != st.chapter || a.Progress.Version != st.version || a.Progress.Status != st.status {
 			t.Errorf("%s: ack = %+v", st.name, a)
+		}
+		if reason := a.Reason; (reason == nil) != (st.reason == "") || reason != nil && *reason != st.reason {
+			t.Errorf("%s: reason = %v, want %q", st.name, reason, st.reason)
 		}
 	}
 	if a.Progress.LastReadAt.After(time.Now().Add(6 * time.Minute)) {

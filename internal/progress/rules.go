@@ -40,8 +40,9 @@ func Validate(upd mangahub.ProgressUpdate) error {
 // record (nil when there is none), an update of userID's progress that passed
 // Validate, the manga's chapter count (nil when unknown) and the server time,
 // it returns the record to store and whether anything changed. When nothing
-// changes it returns cur and false; a refused update is an error (a conflict
-// carries cur in Error.Progress).
+// changes the result holds cur, not applied, and why (ReasonBackwards or
+// ReasonUnchanged); a refused update is an error (a conflict carries cur in
+// Error.Progress).
 //
 // The rules (CONTRACT.md §2, "Reading progress"):
 //   - chapter is at most the manga's total_chapters when that is known;
@@ -58,10 +59,10 @@ func Validate(upd mangahub.ProgressUpdate) error {
 //     creates the record again at the tombstone's version + 1, and
 //     expected_version compares with 0 (there is no record); updated_at is
 //     server time.
-func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, totalChapters *int, now time.Time) (*mangahub.Progress, bool, error) {
+func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, totalChapters *int, now time.Time) (mangahub.ProgressResult, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	if totalChapters != nil && upd.Chapter > *totalChapters {
-		return nil, false, mangahub.FieldError("chapter", "must be at most %d, the manga's chapter count", *totalChapters)
+		return mangahub.ProgressResult{}, mangahub.FieldError("chapter", "must be at most %d, the manga's chapter count", *totalChapters)
 	}
 	var stored, base int64 // the version a client sees, the one to continue from
 	if cur != nil {
@@ -73,7 +74,7 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		}
 	}
 	if upd.ExpectedVersion != nil && *upd.ExpectedVersion != stored {
-		return nil, false, &mangahub.Error{
+		return mangahub.ProgressResult{}, &mangahub.Error{
 			Code:     mangahub.CodeConflict,
 			Message:  "expected_version does not match the stored version",
 			Progress: cur,
@@ -93,14 +94,14 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		if upd.Status != nil {
 			status = *upd.Status
 		}
-		return &mangahub.Progress{
+		return applied(&mangahub.Progress{
 			UserID: userID, MangaID: upd.MangaID, Chapter: upd.Chapter, Status: status,
 			LastReadAt: readAt, UpdatedAt: now, Version: base + 1,
-		}, true, nil
+		}), nil
 	}
 
 	if upd.Chapter < cur.Chapter && !upd.Force {
-		return cur, false, nil
+		return notApplied(cur, mangahub.ReasonBackwards), nil
 	}
 	next := *cur
 	next.Chapter = upd.Chapter
@@ -118,9 +119,17 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		next.LastReadAt = readAt
 	}
 	if !changed {
-		return cur, false, nil
+		return notApplied(cur, mangahub.ReasonUnchanged), nil
 	}
 	next.Version = cur.Version + 1
 	next.UpdatedAt = now
-	return &next, true, nil
+	return applied(&next), nil
+}
+
+func applied(p *mangahub.Progress) mangahub.ProgressResult {
+	return mangahub.ProgressResult{Progress: p, Applied: true}
+}
+
+func notApplied(cur *mangahub.Progress, why mangahub.Reason) mangahub.ProgressResult {
+	return mangahub.ProgressResult{Progress: cur, Reason: why}
 }

@@ -76,43 +76,44 @@ func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limi
 }
 
 // Update applies upd to userID's progress. It returns the stored record
-// (the new one when applied, the unchanged one otherwise) and whether the
-// update changed it. Only applied changes are published.
-func (s *Service) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
-	p, applied, err := s.update(ctx, userID, origin, upd)
-	s.observe(origin.Source, resultOf(applied, err))
-	return p, applied, err
+// (the new one when applied, the unchanged one otherwise), whether the
+// update changed it and, when not, why. Only applied changes are published.
+func (s *Service) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
+	res, err := s.update(ctx, userID, origin, upd)
+	s.observe(origin.Source, resultOf(res.Applied, err))
+	return res, err
 }
 
-func (s *Service) update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+func (s *Service) update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
+	var none mangahub.ProgressResult
 	if err := Validate(upd); err != nil {
-		return nil, false, err
+		return none, err
 	}
 	if err := s.allow(ctx, userID); err != nil {
-		return nil, false, err
+		return none, err
 	}
 	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
 	if err != nil {
-		return nil, false, err
+		return none, err
 	}
 	for range casAttempts {
 		cur, err := s.find(ctx, userID, upd.MangaID)
 		if err != nil {
-			return nil, false, err
+			return none, err
 		}
-		next, applied, err := Apply(cur, userID, upd, total, s.now())
-		if err != nil || !applied {
-			return next, false, err
+		res, err := Apply(cur, userID, upd, total, s.now())
+		if err != nil || !res.Applied {
+			return res, err
 		}
-		ch := mangahub.ProgressChange{Progress: next, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
+		ch := mangahub.ProgressChange{Progress: res.Progress, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
 		if err := s.apply(ctx, ch); errors.Is(err, mangahub.ErrVersionMismatch) {
 			continue // another writer won; re-read and apply again
 		} else if err != nil {
-			return nil, false, err
+			return none, err
 		}
-		return next, true, nil
+		return res, nil
 	}
-	return nil, false, errTooManyWriters
+	return none, errTooManyWriters
 }
 
 var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
