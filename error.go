@@ -22,6 +22,7 @@ const (
 	CodeForbidden          ErrorCode = "forbidden"
 	CodeNotFound           ErrorCode = "not_found"
 	CodeMangaNotFound      ErrorCode = "manga_not_found"
+	CodeMethodNotAllowed   ErrorCode = "method_not_allowed"
 	CodeUsernameTaken      ErrorCode = "username_taken"
 	CodeEmailTaken         ErrorCode = "email_taken"
 	CodeConflict           ErrorCode = "conflict"

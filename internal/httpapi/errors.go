@@ -34,6 +34,8 @@ func statusOf(code mangahub.ErrorCode) int {
 		return http.StatusForbidden
 	case mangahub.CodeNotFound, mangahub.CodeMangaNotFound:
 		return http.StatusNotFound
+	case mangahub.CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case mangahub.CodeUsernameTaken, mangahub.CodeEmailTaken, mangahub.CodeConflict:
 		return http.StatusConflict
 	case mangahub.CodeMessageTooLarge:
@@ -53,7 +55,7 @@ type problem struct {
 	Title  string             `json:"title" doc:"The HTTP status text."`
 	Status int                `json:"status" doc:"The HTTP status code."`
 	Detail string             `json:"detail" doc:"What went wrong, for people; never SQL or a stack trace."`
-	Code   mangahub.ErrorCode `json:"code" enum:"validation_failed,invalid_json,unauthenticated,invalid_credentials,invalid_token,token_expired,forbidden,not_found,manga_not_found,username_taken,email_taken,conflict,rate_limited,message_too_large,unavailable,internal" doc:"Stable machine-readable error code."`
+	Code   mangahub.ErrorCode `json:"code" enum:"validation_failed,invalid_json,unauthenticated,invalid_credentials,invalid_token,token_expired,forbidden,not_found,manga_not_found,method_not_allowed,username_taken,email_taken,conflict,rate_limited,message_too_large,unavailable,internal" doc:"Stable machine-readable error code."`
 	// Progress is the current state on a progress conflict (null when there
 	// is no record yet).
 	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On conflict: the current state of the record (null when there is none)."`
@@ -193,10 +195,10 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 		return tooLarge()
 	case status == http.StatusUnprocessableEntity:
 		return newProblem(mangahub.CodeValidation, describe(errs))
-	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		p := newProblem(mangahub.CodeNotFound, "no such route")
-		p.Status, p.Title = status, http.StatusText(status)
-		return p
+	case status == http.StatusNotFound:
+		return newProblem(mangahub.CodeNotFound, "no such route")
+	case status == http.StatusMethodNotAllowed:
+		return newProblem(mangahub.CodeMethodNotAllowed, "method not allowed on this route")
 	case status == http.StatusRequestTimeout:
 		p := newProblem(mangahub.CodeInvalidJSON, "timed out reading the request body")
 		p.Status, p.Title = status, http.StatusText(status)
