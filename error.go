@@ -42,8 +42,13 @@ type Error struct {
 	Field string
 	// RetryAfter is set on rate_limited errors.
 	RetryAfter time.Duration
-	// Progress is the current state, set on progress conflicts.
+	// Progress is the current state of the record a progress conflict is
+	// about (nil: there is none); see OfProgress.
 	Progress *Progress
+	// OfProgress marks a conflict over a progress record, which answers
+	// with Progress even when that is nil ("progress": null). Other
+	// conflicts, such as a taken slug or a duplicate genre, carry none.
+	OfProgress bool
 	// Err is the wrapped cause; never shown to clients.
 	Err error
 }
@@ -65,6 +70,13 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 // FieldError returns a validation error about one input field.
 func FieldError(field, format string, args ...any) *Error {
 	return &Error{Code: CodeValidation, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// ProgressConflict is the conflict of a progress update whose
+// expected_version is not the stored one; cur is the stored state (nil when
+// there is no record).
+func ProgressConflict(message string, cur *Progress) *Error {
+	return &Error{Code: CodeConflict, Message: message, Progress: cur, OfProgress: true}
 }
 
 // Internal wraps an unexpected error; clients see only "internal error".

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,11 +59,14 @@ type problem struct {
 	Code   mangahub.ErrorCode `json:"code" enum:"validation_failed,invalid_json,unauthenticated,invalid_credentials,invalid_token,token_expired,forbidden,not_found,manga_not_found,method_not_allowed,username_taken,email_taken,conflict,rate_limited,message_too_large,unavailable,internal" doc:"Stable machine-readable error code."`
 	// Progress is the current state on a progress conflict (null when there
 	// is no record yet).
-	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On conflict: the current state of the record (null when there is none)."`
+	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On a progress conflict (expected_version): the current state of the record, null when there is none. Other conflicts (a taken slug, a duplicate genre) have no progress."`
 	// RetryAfterMS repeats Retry-After with millisecond precision.
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty" doc:"On rate_limited: how long to wait, in milliseconds."`
 
 	retryAfter time.Duration
+	// ofProgress: a conflict over a progress record, which always carries
+	// "progress".
+	ofProgress bool
 	// cause is logged, never sent.
 	cause error
 }
@@ -78,17 +82,25 @@ func (p *problem) ContentType(ct string) string {
 	return ct
 }
 
-// MarshalJSON writes "progress" on every conflict, as null when there is no
-// record, and leaves it out of every other problem.
+// MarshalJSON writes "progress" on every progress conflict, as null when
+// there is no record, and leaves it out of every other problem. Like huma's
+// encoder, it does not escape HTML: "<" in a message stays "<".
 func (p *problem) MarshalJSON() ([]byte, error) {
 	type plain problem // no methods, so no recursion
-	if p.Code != mangahub.CodeConflict {
-		return json.Marshal((*plain)(p))
+	var v any = (*plain)(p)
+	if p.ofProgress {
+		v = struct {
+			*plain
+			Progress *mangahub.Progress `json:"progress"`
+		}{(*plain)(p), p.Progress}
 	}
-	return json.Marshal(struct {
-		*plain
-		Progress *mangahub.Progress `json:"progress"`
-	}{(*plain)(p), p.Progress})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // eachHeader calls set for the headers that go with p.
@@ -148,7 +160,7 @@ func problemOf(err error) *problem {
 		p.Detail = "service temporarily unavailable"
 		p.cause = err
 	case mangahub.CodeConflict:
-		p.Progress = e.Progress
+		p.Progress, p.ofProgress = e.Progress, e.OfProgress
 	case mangahub.CodeRateLimited:
 		p.setRetryAfter(e.RetryAfter)
 	}
@@ -335,5 +347,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 	p.eachHeader(h.Set)
 	h.Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }

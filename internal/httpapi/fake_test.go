@@ -72,7 +72,7 @@ func (fakeProgress) Update(_ context.Context, _ string, _ mangahub.Origin, upd m
 	if upd.MangaID == 429 {
 		return mangahub.ProgressResult{}, &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}
 	}
-	return mangahub.ProgressResult{}, &mangahub.Error{Code: mangahub.CodeConflict, Message: "expected_version does not match"}
+	return mangahub.ProgressResult{}, mangahub.ProgressConflict("expected_version does not match", nil)
 }
 
 type fakeEnv struct {

@@ -238,3 +238,30 @@ func TestMangaSearchFindsWhatPeopleType(t *testing.T) {
 		t.Errorf("q=demon slayer after PUT: %q", got)
 	}
 }
+
+// TestConflictsNotAboutProgress: a taken slug or a duplicate genre is a
+// conflict with no "progress" member; only a progress conflict carries one.
+func TestConflictsNotAboutProgress(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := e.createManga(t, map[string]any{"title": "Monster", "genres": []string{"Thriller"}})
+	other := e.createManga(t, map[string]any{"title": "Pluto"})
+	for _, r := range []request{
+		{method: http.MethodPost, path: "/api/manga", body: map[string]any{"title": "Monster", "author": "Naoki Urasawa"}},
+		{method: http.MethodPut, path: mangaPath(other.ID), body: map[string]any{"slug": m.Slug}},
+		{method: http.MethodPost, path: "/api/genres", body: map[string]any{"name": "THRILLER"}},
+	} {
+		r.token = e.adminToken
+		res := send(t, e.h, r)
+		res.wantProblem(t, http.StatusConflict, "conflict")
+		if bytes.Contains(res.Body, []byte(`"progress"`)) {
+			t.Errorf("%s %s: %s", r.method, r.path, res.Body)
+		}
+	}
+	// A progress conflict does carry it, null when there is no record.
+	res := send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+		body: map[string]any{"manga_id": m.ID, "chapter": 1, "expected_version": 2}})
+	res.wantProblem(t, http.StatusConflict, "conflict")
+	if !bytes.Contains(res.Body, []byte(`"progress":null`)) {
+		t.Errorf("progress conflict = %s", res.Body)
+	}
+}

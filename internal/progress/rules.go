@@ -74,11 +74,7 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		}
 	}
 	if upd.ExpectedVersion != nil && *upd.ExpectedVersion != stored {
-		return mangahub.ProgressResult{}, &mangahub.Error{
-			Code:     mangahub.CodeConflict,
-			Message:  "expected_version does not match the stored version",
-			Progress: cur,
-		}
+		return mangahub.ProgressResult{}, mangahub.ProgressConflict("expected_version does not match the stored version", cur)
 	}
 
 	readAt, explicit := now, false
