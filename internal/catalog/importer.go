@@ -8,19 +8,26 @@ import (
 )
 
 // Import validates every entry first and writes only when all pass, so a
-// typo in entry 900 does not leave 899 entries behind. Each entry is then
-// upserted by slug; the count is how many were written. Entries are
-// normalised in place and receive their IDs and timestamps.
+// typo in entry 900 does not leave 899 entries behind; every problem of
+// every entry is reported at once. Each entry is then upserted by slug; the
+// count is how many were written. Entries are normalised in place and
+// receive their IDs and timestamps.
 func (s *Service) Import(ctx context.Context, manga []*mangahub.Manga) (int, error) {
 	bySlug := make(map[string]int, len(manga))
+	var errs []error
 	for i, m := range manga {
 		if err := normalizeManga(m); err != nil {
-			return 0, atEntry(i, err)
+			errs = append(errs, atEntry(i, err))
+			continue
 		}
 		if j, dup := bySlug[m.Slug]; dup {
-			return 0, mangahub.FieldError(fmt.Sprintf("[%d].slug", i), "%q is also the slug of entry %d", m.Slug, j)
+			errs = append(errs, mangahub.FieldError(fmt.Sprintf("[%d].slug", i), "%q is also the slug of entry %d", m.Slug, j))
+			continue
 		}
 		bySlug[m.Slug] = i
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return 0, err
 	}
 	for i, m := range manga {
 		if err := s.store.PutManga(ctx, m); err != nil {
@@ -40,6 +47,14 @@ func atEntry(i int, err error) error {
 		return &e
 	}
 	prefix := fmt.Sprintf("[%d]", i)
+	if e.Code == mangahub.CodeValidation && len(e.Fields) > 0 {
+		problems := make([]mangahub.FieldProblem, len(e.Fields))
+		for j, p := range e.Fields {
+			p.Field = prefix + "." + p.Field
+			problems[j] = p
+		}
+		return mangahub.Validation(problems...)
+	}
 	if e.Field != "" {
 		e.Field = prefix + "." + e.Field
 		e.Message = prefix + "." + e.Message

@@ -10,8 +10,11 @@ import (
 
 type registerInput struct {
 	Body struct {
-		Username string `json:"username" minLength:"3" maxLength:"32" pattern:"^[A-Za-z0-9_.-]+$" patternDescription:"letters, digits, '_', '.' and '-'" doc:"3–32 characters of A–Z, a–z, 0–9, '_', '.', '-'."`
-		Email    string `json:"email" maxLength:"254" doc:"A unique email address."`
+		// The rules are checked by the auth service, not by the schema, so
+		// that every problem is reported at once and worded as the CLI's
+		// user create words it.
+		Username string `json:"username" doc:"3–32 characters of A–Z, a–z, 0–9, '_', '.', '-'."`
+		Email    string `json:"email" doc:"A unique email address, at most 254 bytes."`
 		Password string `json:"password" doc:"8–72 bytes."`
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/mangahub/mangahub"
 )
@@ -62,6 +63,9 @@ type problem struct {
 	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On a progress conflict (expected_version): the current state of the record, null when there is none. Other conflicts (a taken slug, a duplicate genre) have no progress."`
 	// RetryAfterMS repeats Retry-After with millisecond precision.
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty" doc:"On rate_limited: how long to wait, in milliseconds."`
+	// Errors lists every problem of a validation error; Detail names them
+	// all too, joined with "; ".
+	Errors []mangahub.FieldProblem `json:"errors,omitempty" doc:"On validation_failed: every problem at once, each with the field it is about (such as password, or alt_titles[1]) and what is wrong, in plain words."`
 
 	retryAfter time.Duration
 	// ofProgress: a conflict over a progress record, which always carries
@@ -163,6 +167,8 @@ func problemOf(err error) *problem {
 		p.Progress, p.ofProgress = e.Progress, e.OfProgress
 	case mangahub.CodeRateLimited:
 		p.setRetryAfter(e.RetryAfter)
+	case mangahub.CodeValidation:
+		p.Errors = e.Fields
 	}
 	if p.Detail == "" {
 		p.Detail = p.Title
@@ -200,13 +206,16 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 	case status == http.StatusBadRequest && msg == "request body is required":
 		return newProblem(mangahub.CodeInvalidJSON, msg)
 	case status == http.StatusBadRequest:
-		return newProblem(mangahub.CodeInvalidJSON, "request body is not valid JSON: "+describe(errs))
+		return newProblem(mangahub.CodeInvalidJSON, "request body is not valid JSON: "+detailOf(describe(errs)))
 	case status == http.StatusUnsupportedMediaType:
 		return newProblem(mangahub.CodeInvalidJSON, "request body must be JSON (Content-Type: application/json)")
 	case status == http.StatusRequestEntityTooLarge:
 		return tooLarge()
 	case status == http.StatusUnprocessableEntity:
-		return newProblem(mangahub.CodeValidation, describe(errs))
+		problems := describe(errs)
+		p := newProblem(mangahub.CodeValidation, detailOf(problems))
+		p.Errors = problems
+		return p
 	case status == http.StatusNotFound:
 		return newProblem(mangahub.CodeNotFound, "no such route")
 	case status == http.StatusMethodNotAllowed:
@@ -216,7 +225,7 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 		p.Status, p.Title = status, http.StatusText(status)
 		return p
 	case status >= 400 && status < 500:
-		p := newProblem(mangahub.CodeValidation, describe(errs))
+		p := newProblem(mangahub.CodeValidation, detailOf(describe(errs)))
 		p.Status, p.Title = status, http.StatusText(status)
 		return p
 	default:
@@ -231,15 +240,16 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 // maxDetails bounds how many validation errors one response lists.
 const maxDetails = 5
 
-// describe renders huma's error details as "field: message; …".
-func describe(errs []error) string {
-	var parts []string
+// describe turns huma's error details into problems, each naming the
+// field as the client sent it.
+func describe(errs []error) []mangahub.FieldProblem {
+	var out []mangahub.FieldProblem
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
-		if len(parts) == maxDetails {
-			parts = append(parts, fmt.Sprintf("and %d more", len(errs)-maxDetails))
+		if len(out) == maxDetails {
+			out = append(out, mangahub.FieldProblem{Message: fmt.Sprintf("and %d more", len(errs)-maxDetails)})
 			break
 		}
 		var d huma.ErrorDetailer
@@ -258,17 +268,26 @@ func describe(errs []error) string {
 					field = f
 				}
 			}
-			parts = append(parts, field+": "+truncate(msg))
+			out = append(out, mangahub.FieldProblem{Field: field, Message: truncate(msg)})
 			continue
 		}
 		msg := err.Error()
 		if _, clean, ok := goTypeError(msg); ok {
 			msg = clean
 		}
-		parts = append(parts, truncate(msg))
+		out = append(out, mangahub.FieldProblem{Message: truncate(msg)})
 	}
-	if len(parts) == 0 {
+	return out
+}
+
+// detailOf words problems as a problem's detail: "field: message; …".
+func detailOf(problems []mangahub.FieldProblem) string {
+	if len(problems) == 0 {
 		return "invalid request"
+	}
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		parts[i] = p.String()
 	}
 	return strings.Join(parts, "; ")
 }
@@ -320,11 +339,37 @@ func truncate(s string) string {
 
 var installOnce sync.Once
 
-// installProblems makes huma build its errors as problems. huma keeps these
-// constructors in package variables, so this is process-wide; it is
-// idempotent and every handler New builds agrees on it.
+// plainMessages words huma's schema checks the way the services word
+// theirs ("must be at least 0", not "expected number >= 0"), so that a
+// client reads the same sentence whichever layer found the problem.
+func plainMessages() {
+	validation.MsgExpectedMinimumNumber = "must be at least %v"
+	validation.MsgExpectedExclusiveMinimumNumber = "must be more than %v"
+	validation.MsgExpectedMaximumNumber = "must be at most %v"
+	validation.MsgExpectedExclusiveMaximumNumber = "must be less than %v"
+	validation.MsgExpectedMinLength = "must be at least %d characters"
+	validation.MsgExpectedMaxLength = "must be at most %d characters"
+	validation.MsgExpectedMinItems = "must list at least %d items"
+	validation.MsgExpectedMaxItems = "must list at most %d items"
+	validation.MsgExpectedOneOf = "must be one of %s"
+	validation.MsgExpectedBoolean = "must be true or false"
+	validation.MsgExpectedNumber = "must be a number"
+	validation.MsgExpectedInteger = "must be a whole number"
+	validation.MsgExpectedString = "must be a string"
+	validation.MsgExpectedArray = "must be an array"
+	validation.MsgExpectedObject = "must be an object"
+	validation.MsgExpectedRFC3339DateTime = "must be a date and time such as 2024-05-01T21:14:00Z (RFC 3339)"
+	validation.MsgExpectedBePattern = "must be %s"
+	validation.MsgExpectedMatchPattern = "must match the pattern %s"
+}
+
+// installProblems makes huma build its errors as problems, worded plainly.
+// huma keeps these constructors and messages in package variables, so this
+// is process-wide; it is idempotent and every handler New builds agrees on
+// it.
 func installProblems() {
 	installOnce.Do(func() {
+		plainMessages()
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 			return problemFromHuma(status, msg, errs)
 		}

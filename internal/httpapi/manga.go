@@ -90,8 +90,8 @@ type mangaCreateInput struct {
 		Title         string               `json:"title"`
 		AltTitles     []string             `json:"alt_titles,omitempty" nullable:"false" doc:"Other names the series is known by; search matches them."`
 		Author        string               `json:"author"`
-		Status        mangahub.MangaStatus `json:"status,omitempty" enum:"ongoing,completed,hiatus,cancelled"`
-		TotalChapters *int                 `json:"total_chapters,omitempty" minimum:"0"`
+		Status        mangahub.MangaStatus `json:"status,omitempty" doc:"ongoing (the default), completed, hiatus or cancelled."`
+		TotalChapters *int                 `json:"total_chapters,omitempty" doc:"0–100000, or null when unknown."`
 		Year          *int                 `json:"year,omitempty"`
 		Description   string               `json:"description,omitempty"`
 		CoverURL      string               `json:"cover_url,omitempty"`
@@ -147,8 +147,8 @@ type mangaUpdateInput struct {
 		Title         *string               `json:"title,omitempty"`
 		AltTitles     *[]string             `json:"alt_titles,omitempty" doc:"Replaces the manga's alternative titles."`
 		Author        *string               `json:"author,omitempty"`
-		Status        *mangahub.MangaStatus `json:"status,omitempty" enum:"ongoing,completed,hiatus,cancelled"`
-		TotalChapters nullableInt           `json:"total_chapters,omitempty" doc:"null clears it."`
+		Status        *mangahub.MangaStatus `json:"status,omitempty" doc:"ongoing, completed, hiatus or cancelled."`
+		TotalChapters nullableInt           `json:"total_chapters,omitempty" doc:"0–100000; null clears it."`
 		Year          nullableInt           `json:"year,omitempty" doc:"null clears it."`
 		Description   *string               `json:"description,omitempty"`
 		CoverURL      *string               `json:"cover_url,omitempty"`

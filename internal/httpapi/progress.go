@@ -69,12 +69,14 @@ func (s *server) handleProgressGet(ctx context.Context, in *progressMangaInput) 
 
 type progressUpdateInput struct {
 	Body struct {
-		MangaID         int64                   `json:"manga_id"`
-		Chapter         int                     `json:"chapter" minimum:"0" doc:"At most the manga's total_chapters when that is known."`
-		Status          *mangahub.ReadingStatus `json:"status,omitempty" enum:"reading,completed,plan_to_read,on_hold,dropped,re_reading" doc:"Absent: reading on create, unchanged on update."`
+		// Value rules are the progress service's (shared with TCP and
+		// WebSocket), which reports every problem at once.
+		MangaID         int64                   `json:"manga_id" doc:"At least 1."`
+		Chapter         int                     `json:"chapter" doc:"0 or more, and at most the manga's total_chapters when that is known."`
+		Status          *mangahub.ReadingStatus `json:"status,omitempty" doc:"reading, completed, plan_to_read, on_hold, dropped or re_reading. Absent: reading on create, unchanged on update."`
 		LastReadAt      *time.Time              `json:"last_read_at,omitempty" doc:"RFC 3339; absent means now."`
 		Force           bool                    `json:"force,omitempty" doc:"Allow the chapter to move backwards."`
-		ExpectedVersion *int64                  `json:"expected_version,omitempty" doc:"When given and different from the stored version, the update is a conflict."`
+		ExpectedVersion *int64                  `json:"expected_version,omitempty" doc:"0 or more. When given and different from the stored version (0: none), the update is a conflict."`
 	}
 }
 

@@ -17,23 +17,29 @@ const (
 // earliestLastReadAt bounds last_read_at from below: older dates are typos.
 var earliestLastReadAt = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Validate checks an update on its own, before anything is read.
+// Validate checks an update on its own, before anything is read, and
+// reports every problem at once.
 func Validate(upd mangahub.ProgressUpdate) error {
-	switch {
-	case upd.MangaID <= 0:
-		return mangahub.FieldError("manga_id", "must be a positive integer")
-	case upd.Chapter < 0:
-		return mangahub.FieldError("chapter", "must be 0 or more")
-	case upd.Chapter > MaxChapter:
-		return mangahub.FieldError("chapter", "must be at most %d", MaxChapter)
-	case upd.Status != nil && !upd.Status.Valid():
-		return mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading")
-	case upd.LastReadAt != nil && upd.LastReadAt.Before(earliestLastReadAt):
-		return mangahub.FieldError("last_read_at", "must be after 1900-01-01")
-	case upd.ExpectedVersion != nil && *upd.ExpectedVersion < 0:
-		return mangahub.FieldError("expected_version", "must be 0 or more")
+	var errs []error
+	if upd.MangaID <= 0 {
+		errs = append(errs, mangahub.FieldError("manga_id", "must be at least 1"))
 	}
-	return nil
+	switch {
+	case upd.Chapter < 0:
+		errs = append(errs, mangahub.FieldError("chapter", "must be at least 0"))
+	case upd.Chapter > MaxChapter:
+		errs = append(errs, mangahub.FieldError("chapter", "must be at most %d", MaxChapter))
+	}
+	if upd.Status != nil && !upd.Status.Valid() {
+		errs = append(errs, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading"))
+	}
+	if upd.LastReadAt != nil && upd.LastReadAt.Before(earliestLastReadAt) {
+		errs = append(errs, mangahub.FieldError("last_read_at", "must be after 1900-01-01"))
+	}
+	if upd.ExpectedVersion != nil && *upd.ExpectedVersion < 0 {
+		errs = append(errs, mangahub.FieldError("expected_version", "must be at least 0"))
+	}
+	return mangahub.ValidationOf(errs...)
 }
 
 // Apply is the progress rule book, as a pure function: given the stored

@@ -153,13 +153,18 @@ func noProgress(mangaID int64) error {
 // List returns a page of the user's records, most recently updated first.
 // A Limit of 0 means all of them (up to 10,000).
 func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	switch {
-	case f.Status != "" && !f.Status.Valid():
-		return nil, 0, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading")
-	case f.Limit < 0 || f.Limit > maxListLimit:
-		return nil, 0, mangahub.FieldError("limit", "must be between 1 and %d", maxListLimit)
-	case f.Offset < 0:
-		return nil, 0, mangahub.FieldError("offset", "must be 0 or more")
+	var errs []error
+	if f.Status != "" && !f.Status.Valid() {
+		errs = append(errs, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading"))
+	}
+	if f.Limit < 0 || f.Limit > maxListLimit {
+		errs = append(errs, mangahub.FieldError("limit", "must be between 1 and %d", maxListLimit))
+	}
+	if f.Offset < 0 {
+		errs = append(errs, mangahub.FieldError("offset", "must be at least 0"))
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return nil, 0, err
 	}
 	if f.Limit == 0 {
 		f.Limit = maxListLimit
