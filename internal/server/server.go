@@ -137,7 +137,7 @@ func (s *Server) listen(cfg *config.Config) error {
 		OpsOnly: !cfg.Services.HTTP,
 	}
 	if cfg.Services.HTTP {
-		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{}, s.log)
+		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{OriginPatterns: cfg.AllowedOrigins}, s.log)
 		deps.Web = web.Handler()
 	}
 	hl, err := net.Listen("tcp", cfg.HTTPAddr)
