@@ -2,6 +2,7 @@ package mangahub
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -148,8 +149,9 @@ type MangaStore interface {
 	UpdateManga(ctx context.Context, id int64, upd MangaUpdate) (*Manga, error)
 	// DeleteManga removes the manga and the progress that refers to it.
 	DeleteManga(ctx context.Context, id int64) error
-	// PutManga inserts or updates by slug and sets m's ID and timestamps.
-	PutManga(ctx context.Context, m *Manga) error
+	// PutManga inserts or updates by slug and sets m's ID and timestamps;
+	// a manga stored with the same content (SameContent) is left alone.
+	PutManga(ctx context.Context, m *Manga) (PutResult, error)
 
 	FindGenres(ctx context.Context) ([]*Genre, error)
 	// FindGenreByID returns CodeNotFound when there is no such genre.
@@ -157,6 +159,51 @@ type MangaStore interface {
 	// CreateGenre inserts a genre; an existing name (case-insensitive) is
 	// CodeConflict.
 	CreateGenre(ctx context.Context, name string) (*Genre, error)
+}
+
+// PutOutcome says what MangaStore.PutManga did.
+type PutOutcome string
+
+// Put outcomes.
+const (
+	PutCreated   PutOutcome = "created"
+	PutUpdated   PutOutcome = "updated"
+	PutUnchanged PutOutcome = "unchanged"
+)
+
+// PutResult is what MangaStore.PutManga did.
+type PutResult struct {
+	Outcome PutOutcome
+	// Beyond counts, after an update that sets total_chapters, the live
+	// progress records of the manga at a higher chapter: readers the new
+	// count leaves past the end. It is the database's count: changes a
+	// write-behind hot store has not flushed yet are not in it.
+	Beyond int
+}
+
+// SameContent reports whether m and o hold the same catalog entry: every
+// field an import sets, genres compared by GenreKey in any order. IDs and
+// timestamps do not count.
+func (m *Manga) SameContent(o *Manga) bool {
+	if m.Slug != o.Slug || m.Title != o.Title || m.Author != o.Author || m.Status != o.Status ||
+		m.Description != o.Description || m.CoverURL != o.CoverURL ||
+		!sameInt(m.TotalChapters, o.TotalChapters) || !sameInt(m.Year, o.Year) ||
+		!slices.Equal(m.AltTitles, o.AltTitles) {
+		return false
+	}
+	return slices.Equal(genreKeys(m.Genres), genreKeys(o.Genres))
+}
+
+func sameInt(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// genreKeys returns the distinct keys of names, sorted.
+func genreKeys(names []string) []string {
+	keys := make([]string, 0, len(names))
+	for _, n := range names {
+		keys = append(keys, GenreKey(n))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 // Apply sets on m the fields upd sets. Genres are left alone: stores keep

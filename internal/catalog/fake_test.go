@@ -26,6 +26,8 @@ type mangaStore struct {
 	creates int
 	// summaryCalls counts FindMangaSummaries calls.
 	summaryCalls int
+	// beyond is what PutManga reports as readers past the end, by slug.
+	beyond map[string]int
 }
 
 func newMangaStore() *mangaStore { return &mangaStore{} }
@@ -119,19 +121,23 @@ func (s *mangaStore) DeleteManga(_ context.Context, id int64) error {
 	return mangahub.Errorf(mangahub.CodeNotFound, "manga not found")
 }
 
-func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) error {
+func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.puts++
 	for i, o := range s.manga {
 		if o.Slug == m.Slug {
+			if o.SameContent(m) {
+				*m = *o
+				return mangahub.PutResult{Outcome: mangahub.PutUnchanged}, nil
+			}
 			m.ID, m.CreatedAt, m.UpdatedAt = o.ID, o.CreatedAt, t0
 			c := *m
 			s.manga[i] = &c
-			return nil
+			return mangahub.PutResult{Outcome: mangahub.PutUpdated, Beyond: s.beyond[m.Slug]}, nil
 		}
 	}
-	return s.insert(m)
+	return mangahub.PutResult{Outcome: mangahub.PutCreated}, s.insert(m)
 }
 
 func (s *mangaStore) FindGenres(context.Context) ([]*mangahub.Genre, error) {

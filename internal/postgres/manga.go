@@ -267,17 +267,33 @@ func (s *MangaStore) DeleteManga(ctx context.Context, id int64) error {
 }
 
 // PutManga inserts m, or updates every field and the genres of the manga
-// with m's slug, and sets m's ID, timestamps and genres.
-func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
+// with m's slug, and sets m's ID, timestamps and genres. A manga stored with
+// the same content is not written (its updated_at stays); its row is
+// locked while it is compared, so a concurrent put waits.
+func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	var (
+		res              mangahub.PutResult
 		id               int64
 		created, updated time.Time
 		genres           []string
 	)
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
+		cur, err := findMangaBySlug(ctx, tx, m.Slug)
+		if mangahub.IsCode(err, mangahub.CodeNotFound) {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.SameContent(m) {
+			res.Outcome = mangahub.PutUnchanged
+			*m = *cur
+			return nil
+		}
 		m.AltTitles = altTitles(m.AltTitles)
 		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
-		err := tx.QueryRow(ctx, `
+		var inserted bool
+		err = tx.QueryRow(ctx, `
 			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
 				cover_url, search_text, names_key, title_key, author_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -288,20 +304,49 @@ func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
 				cover_url = excluded.cover_url, search_text = excluded.search_text,
 				names_key = excluded.names_key, title_key = excluded.title_key,
 				author_key = excluded.author_key, updated_at = now()
-			RETURNING id, created_at, updated_at`,
+			RETURNING id, created_at, updated_at, xmax = 0`,
 			m.Slug, m.Title, m.AltTitles, m.Author, string(m.Status), m.TotalChapters, m.Year,
-			m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author).Scan(&id, &created, &updated)
+			m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author).Scan(&id, &created, &updated, &inserted)
 		if err != nil {
 			return err
 		}
-		genres, err = replaceGenres(ctx, tx, id, m.Genres)
+		// xmax = 0: the row is new (a put racing ours may have made it).
+		res.Outcome = mangahub.PutUpdated
+		if inserted {
+			res.Outcome = mangahub.PutCreated
+		}
+		if genres, err = replaceGenres(ctx, tx, id, m.Genres); err != nil {
+			return err
+		}
+		if res.Outcome == mangahub.PutUpdated && m.TotalChapters != nil {
+			err = tx.QueryRow(ctx, `
+				SELECT count(*) FROM user_progress
+				WHERE manga_id = $1 AND NOT deleted AND current_chapter > $2`,
+				id, *m.TotalChapters).Scan(&res.Beyond)
+		}
 		return err
 	})
 	if err != nil {
-		return err
+		return mangahub.PutResult{}, err
 	}
-	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
-	return nil
+	if res.Outcome != mangahub.PutUnchanged {
+		m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
+	}
+	return res, nil
+}
+
+// findMangaBySlug returns the manga with slug, its row locked until the
+// transaction ends; CodeNotFound when there is none.
+func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Manga, error) {
+	var id int64
+	err := q.QueryRow(ctx, `SELECT id FROM manga WHERE slug = $1 FOR UPDATE`, slug).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return findManga(ctx, q, id, false)
 }
 
 func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*mangahub.Manga, error) {

@@ -284,16 +284,35 @@ func (s *MangaStore) DeleteManga(ctx context.Context, id int64) error {
 }
 
 // PutManga inserts m, or updates every field and the genres of the manga
-// with m's slug, and sets m's ID, timestamps and genres.
-func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
+// with m's slug, and sets m's ID, timestamps and genres. A manga stored with
+// the same content is not written (its updated_at stays). The write
+// transaction holds SQLite's write lock, so reading first is safe.
+func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	at := now()
 	var (
+		res                  mangahub.PutResult
 		id, created, updated int64
 		genres               []string
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
+		cur, err := findMangaBySlug(ctx, tx, m.Slug)
+		if mangahub.IsCode(err, mangahub.CodeNotFound) {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.SameContent(m) {
+			res.Outcome = mangahub.PutUnchanged
+			*m = *cur
+			return nil
+		}
+		res.Outcome = mangahub.PutCreated
+		if cur != nil {
+			res.Outcome = mangahub.PutUpdated
+		}
 		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
-		err := tx.QueryRowContext(ctx, `
+		err = tx.QueryRowContext(ctx, `
 			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
 				cover_url, search_text, names_key, title_key, author_key, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -312,15 +331,39 @@ func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
 		if err != nil {
 			return err
 		}
-		genres, err = replaceGenres(ctx, tx, id, m.Genres)
+		if genres, err = replaceGenres(ctx, tx, id, m.Genres); err != nil {
+			return err
+		}
+		if res.Outcome == mangahub.PutUpdated && m.TotalChapters != nil {
+			err = tx.QueryRowContext(ctx, `
+				SELECT count(*) FROM user_progress
+				WHERE manga_id = ? AND deleted = 0 AND current_chapter > ?`,
+				id, *m.TotalChapters).Scan(&res.Beyond)
+		}
 		return err
 	})
 	if err != nil {
-		return err
+		return mangahub.PutResult{}, err
 	}
-	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, fromMicros(created), fromMicros(updated), genres
-	m.AltTitles = altTitles(m.AltTitles)
-	return nil
+	if res.Outcome != mangahub.PutUnchanged {
+		m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, fromMicros(created), fromMicros(updated), genres
+		m.AltTitles = altTitles(m.AltTitles)
+	}
+	return res, nil
+}
+
+// findMangaBySlug returns the manga with slug; CodeNotFound when there is
+// none.
+func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Manga, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM manga WHERE slug = ?`, slug).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return findManga(ctx, q, id)
 }
 
 func findManga(ctx context.Context, q querier, id int64) (*mangahub.Manga, error) {

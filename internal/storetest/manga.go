@@ -22,6 +22,9 @@ func onePiece() *mangahub.Manga {
 	}
 }
 
+// t0 is a fixed past time for records these tests write.
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+
 func testManga(t *testing.T, open func(*testing.T) Stores) {
 	t.Run("CreateAndFind", func(t *testing.T) {
 		s := open(t)
@@ -276,8 +279,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		first := onePiece()
 		first.ID = 12345 // ignored: PutManga goes by slug
 		before := time.Now()
-		if err := s.Manga.PutManga(ctx, first); err != nil {
-			t.Fatalf("PutManga (insert): %v", err)
+		if res, err := s.Manga.PutManga(ctx, first); err != nil || res.Outcome != mangahub.PutCreated {
+			t.Fatalf("PutManga (insert): %+v, %v", res, err)
 		}
 		serverTime(t, "CreatedAt", first.CreatedAt, before, time.Now())
 		if first.UpdatedAt != first.CreatedAt || first.ID == 12345 || first.ID <= 0 {
@@ -289,8 +292,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 			Slug: "one-piece", Title: "ONE PIECE", AltTitles: []string{"OP"}, Author: "Oda", Status: mangahub.MangaCompleted,
 			Description: "New text.", Genres: []string{"Shōnen"},
 		}
-		if err := s.Manga.PutManga(ctx, second); err != nil {
-			t.Fatalf("PutManga (update): %v", err)
+		if res, err := s.Manga.PutManga(ctx, second); err != nil || res.Outcome != mangahub.PutUpdated || res.Beyond != 0 {
+			t.Fatalf("PutManga (update): %+v, %v", res, err)
 		}
 		if second.ID != first.ID || second.CreatedAt != first.CreatedAt || !second.UpdatedAt.After(first.UpdatedAt) {
 			t.Errorf("after update: ID %d, CreatedAt %v, UpdatedAt %v; want ID %d, CreatedAt %v, a later UpdatedAt",
@@ -302,6 +305,49 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		_, total, err := s.Manga.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 10})
 		if err != nil || total != 1 {
 			t.Errorf("FindManga: total %d, err %v; want one manga", total, err)
+		}
+	})
+	// Putting what is stored writes nothing; an update that lowers the
+	// chapter count tells how many readers it leaves past the end.
+	t.Run("PutUnchangedAndBeyond", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		m := mustCreateManga(t, s, onePiece())
+		stored := mustFindManga(t, s, m.ID)
+		for i, chapter := range []int{900, 1050, 1100} {
+			u := mustCreateUser(t, s, userN(i+1))
+			p := &mangahub.Progress{UserID: u.ID, MangaID: m.ID, Chapter: chapter, Status: mangahub.StatusReading,
+				LastReadAt: t0, UpdatedAt: t0, Version: 1}
+			if err := put(ctx, s.Progress, p); err != nil {
+				t.Fatalf("put progress: %v", err)
+			}
+			if i == 2 { // a deleted record does not count
+				if err := del(ctx, s.Progress, p); err != nil {
+					t.Fatalf("delete progress: %v", err)
+				}
+			}
+		}
+
+		same := onePiece()
+		same.Genres = []string{"ACTION", "comedy"} // the same genres, other spellings and order
+		res, err := s.Manga.PutManga(ctx, same)
+		if err != nil || res.Outcome != mangahub.PutUnchanged {
+			t.Fatalf("PutManga (same content): %+v, %v", res, err)
+		}
+		equal(t, "the manga after an unchanged put", same, stored)
+		equal(t, "stored after an unchanged put", mustFindManga(t, s, m.ID), stored)
+
+		shorter := onePiece()
+		shorter.TotalChapters = ptr(1000)
+		res, err = s.Manga.PutManga(ctx, shorter)
+		if err != nil || res.Outcome != mangahub.PutUpdated {
+			t.Fatalf("PutManga (total 1000): %+v, %v; want updated", res, err)
+		}
+		// Beyond is what the database holds. A progress store in front of
+		// it (write-behind, which takes no batches itself) may not have
+		// flushed these records yet.
+		if _, durable := s.Progress.(mangahub.ProgressBatchWriter); durable && res.Beyond != 1 {
+			t.Errorf("PutManga (total 1000, readers at 900, 1050 and a deleted 1100): Beyond %d, want 1", res.Beyond)
 		}
 	})
 }

@@ -11,7 +11,6 @@ import (
 )
 
 func testRefreshTokens(t *testing.T, open func(*testing.T) Stores) {
-	t0 := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 	// setup returns stores with one user holding token "h1" of family
 	// "f1", valid for an hour.
