@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +113,79 @@ func TestWebSocketAcksSayWhy(t *testing.T) {
 		if m["type"] != "ack" || m["applied"] != step.applied || m["reason"] != step.reason {
 			t.Errorf("chapter %d: ack %v, want applied %v, reason %v", step.chapter, m, step.applied, step.reason)
 		}
+	}
+}
+
+// readmeWalkthrough is the shell block of the README's curl walk-through.
+func readmeWalkthrough(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "## A walk through with curl")
+	if !ok {
+		t.Fatal("README has no curl walk-through")
+	}
+	_, rest, _ = strings.Cut(rest, "```sh\n")
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("the walk-through's shell block is not closed")
+	}
+	return block
+}
+
+// TestReadmeWalkthrough runs the README's curl walk-through against a real
+// server, with jq and without it: it works, and a rate-limited login shows
+// the server's answer instead of sending garbage as a token.
+func TestReadmeWalkthrough(t *testing.T) {
+	for _, tool := range []string{"sh", "curl", "sed", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	script := readmeWalkthrough(t)
+	// A PATH without jq: the fallback.
+	noJQ := t.TempDir()
+	for _, tool := range []string{"curl", "sed"} {
+		path, _ := exec.LookPath(tool)
+		if err := os.Symlink(path, filepath.Join(noJQ, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(t *testing.T, p *proc, path string) string {
+		t.Helper()
+		sh, _ := exec.LookPath("sh")
+		cmd := exec.Command(sh, "-c", strings.ReplaceAll(script, "localhost:8080", strings.TrimPrefix(p.httpBase, "http://")))
+		cmd.Env = []string{"PATH=" + path}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("walk-through: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	for _, path := range []string{os.Getenv("PATH"), noJQ} {
+		t.Run("PATH="+path, func(t *testing.T) {
+			p := start(t, "MANGAHUB_DATA_DIR="+t.TempDir())
+			out := run(t, p, path)
+			if strings.Contains(out, "login failed") || !strings.Contains(out, `"chapter":12`) ||
+				!strings.Contains(out, `"manga":{"id":1,`) || !strings.Contains(out, "Pokémon Adventures") {
+				t.Errorf("walk-through output:\n%s", out)
+			}
+
+			// One login an hour per address: the first walk-through spends
+			// it, the second is refused.
+			limited := start(t, "MANGAHUB_DATA_DIR="+t.TempDir(), "MANGAHUB_AUTH_RATE_LIMIT=1/h,burst=1")
+			if out := run(t, limited, path); strings.Contains(out, "login failed") {
+				t.Fatalf("the first login failed:\n%s", out)
+			}
+			out = run(t, limited, path)
+			if !strings.Contains(out, "login failed: {") || !strings.Contains(out, `"code":"rate_limited"`) {
+				t.Errorf("walk-through with a rate-limited login does not show why:\n%s", out)
+			}
+			if strings.Contains(out, "Bearer {") || strings.Contains(out, "Bearer rate") {
+				t.Errorf("the problem was sent as a token:\n%s", out)
+			}
+		})
 	}
 }

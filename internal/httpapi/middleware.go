@@ -107,13 +107,17 @@ func (s *server) record(r *http.Request, st *reqState, status int, latency time.
 	// One line per request at info, client mistakes (401, 404, 422, …)
 	// included: they are the client's to fix, not the operator's, so they
 	// are no warnings. Probes of the operations endpoints come every few
-	// seconds and would drown the rest: debug. Server faults: error.
+	// seconds and would drown the rest: debug, a 503 of /readyz included
+	// (the outage behind it is logged where it happens). Server faults:
+	// error.
 	level := slog.LevelInfo
 	switch {
-	case status >= 500 || st.stack != nil: // a panic may come after the status was sent
+	case st.stack != nil: // a panic, perhaps after the status was sent
 		level = slog.LevelError
 	case probe(route):
 		level = slog.LevelDebug
+	case status >= 500:
+		level = slog.LevelError
 	}
 	if !s.log.Enabled(r.Context(), level) {
 		return
