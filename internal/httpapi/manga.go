@@ -26,8 +26,8 @@ func newPage[T any](items []T, total, limit, offset int) page[T] {
 	return page[T]{Items: items, Total: total, Limit: limit, Offset: offset}
 }
 
-// mangaOut is m as sent: genres are an array, never null. It copies, so a
-// cached value shared with other requests is never written.
+// mangaOut is m as sent: genres and alternative titles are arrays, never
+// null. It copies, so the caller's value is left as it was.
 func mangaOut(m *mangahub.Manga) *mangahub.Manga {
 	c := *m
 	if c.Genres == nil {

@@ -97,7 +97,7 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 		return none, err
 	}
 	for range casAttempts {
-		cur, err := s.find(ctx, userID, upd.MangaID)
+		cur, _, err := s.stored(ctx, userID, upd.MangaID) // nil when none: Apply's "no record"
 		if err != nil {
 			return none, err
 		}
@@ -136,11 +136,11 @@ func (s *Service) Get(ctx context.Context, userID string, mangaID int64) (*manga
 	if mangaID <= 0 {
 		return nil, noProgress(mangaID)
 	}
-	p, err := s.find(ctx, userID, mangaID)
+	p, found, err := s.stored(ctx, userID, mangaID)
 	if err != nil {
 		return nil, err
 	}
-	if p == nil || p.Deleted {
+	if !found || p.Deleted {
 		return nil, noProgress(mangaID)
 	}
 	return p, nil
@@ -204,11 +204,11 @@ func (s *Service) RemoveManga(ctx context.Context, mangaID int64) error {
 
 func (s *Service) remove(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error {
 	for range casAttempts {
-		cur, err := s.find(ctx, userID, mangaID)
+		cur, found, err := s.stored(ctx, userID, mangaID)
 		if err != nil {
 			return err
 		}
-		if cur == nil || cur.Deleted {
+		if !found || cur.Deleted {
 			return noProgress(mangaID)
 		}
 		tomb := *cur
@@ -222,13 +222,18 @@ func (s *Service) remove(ctx context.Context, userID string, origin mangahub.Ori
 	return errTooManyWriters
 }
 
-// find returns the stored record or tombstone, nil when there is neither.
-func (s *Service) find(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
-	p, err := s.store.FindProgress(ctx, userID, mangaID)
-	if mangahub.IsCode(err, mangahub.CodeNotFound) {
-		return nil, nil
+// stored returns the stored record or tombstone; found is false when there
+// never was one, which for the rules is a state like any other, not an
+// error.
+func (s *Service) stored(ctx context.Context, userID string, mangaID int64) (p *mangahub.Progress, found bool, err error) {
+	p, err = s.store.FindProgress(ctx, userID, mangaID)
+	switch {
+	case mangahub.IsCode(err, mangahub.CodeNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
 	}
-	return p, err
+	return p, true, nil
 }
 
 // allow takes a token of userID's progress budget. A limiter that cannot

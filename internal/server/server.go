@@ -191,9 +191,6 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Shutdown()
 }
 
-// Migrated is closed once migrations and seeding are done.
-func (s *Server) Migrated() <-chan struct{} { return s.migrated }
-
 func (s *Server) prepareDatabase(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for {
