@@ -65,7 +65,7 @@ type problem struct {
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty" doc:"On rate_limited: how long to wait, in milliseconds."`
 	// Errors lists every problem of a validation error; Detail names them
 	// all too, joined with "; ".
-	Errors []mangahub.FieldProblem `json:"errors,omitempty" doc:"On validation_failed: every problem at once, each with the field it is about (such as password, or alt_titles[1]) and what is wrong, in plain words."`
+	Errors []mangahub.FieldProblem `json:"errors,omitempty" nullable:"false" doc:"On validation_failed: every problem at once, each with the field it is about (such as password, or alt_titles[1]) and what is wrong, in plain words."`
 
 	retryAfter time.Duration
 	// ofProgress: a conflict over a progress record, which always carries

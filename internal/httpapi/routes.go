@@ -60,6 +60,8 @@ func describeResponses(doc *huma.OpenAPI) {
 						Description: "The methods of this route, such as GET, POST.",
 						Schema:      &huma.Schema{Type: huma.TypeString},
 					}}
+				case "422":
+					res.Description = "Unprocessable Entity (validation_failed): errors lists every problem of the input at once, each with its field; detail joins them."
 				case "429":
 					res.Description = "Too Many Requests (rate_limited): retry after the Retry-After header's seconds (retry_after_ms in the body, in milliseconds)."
 					res.Headers = map[string]*huma.Param{"Retry-After": {
@@ -232,6 +234,9 @@ const bearerScheme = "bearer"
 func describeDomainTypes(reg huma.Registry) {
 	schemas := reg.Map()
 	if m, ok := schemas["Manga"]; ok {
+		if p := m.Properties["alt_titles"]; p != nil {
+			p.Description = "Other names the series is known by (the romanized original, abbreviations); search matches them like the title."
+		}
 		for _, name := range []string{"genres", "alt_titles"} {
 			if p := m.Properties[name]; p != nil {
 				p.Nullable = false
