@@ -24,18 +24,19 @@ var dependencyRules = map[string][]string{
 	"internal/progress": nil,
 
 	// engines: never each other
-	"internal/sqlite":      nil,
-	"internal/postgres":    nil,
+	"internal/sqlite":      {"internal/migration"},
+	"internal/postgres":    {"internal/migration"},
 	"internal/inmem":       nil,
 	"internal/redis":       nil,
 	"internal/writebehind": nil,
 	"internal/ratelimit":   nil,
 
 	// shared building blocks
-	"internal/protocol": nil,
-	"internal/metrics":  nil,
-	"internal/config":   {"internal/ratelimit"},
-	"internal/hub":      {"internal/protocol", "internal/metrics"},
+	"internal/migration": nil,
+	"internal/protocol":  nil,
+	"internal/metrics":   nil,
+	"internal/config":    {"internal/auth", "internal/ratelimit"},
+	"internal/hub":       {"internal/protocol", "internal/metrics"},
 
 	// transports: never an engine
 	"internal/tcpsync": {"internal/hub", "internal/protocol", "internal/metrics"},

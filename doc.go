@@ -16,6 +16,8 @@
 //	ratelimit/   keyed token buckets (per user, per address)
 //	sqlite/      embedded engine (modernc.org/sqlite), migrations
 //	postgres/    production engine (pgx/v5), migrations
+//	migration/   the numbered SQL files' naming and order, shared by the
+//	             SQL engines (standard library only)
 //	inmem/       in-process bus
 //	redis/       Redis engine: hot store, write-behind queue, cluster bus,
 //	             cluster-wide rate limiter
@@ -34,7 +36,10 @@
 //   - use-case packages (auth, catalog, progress) import this package only;
 //   - engine packages (sqlite, postgres, inmem, redis, writebehind, ratelimit)
 //     import this package only and never each other (writebehind composes
-//     engines through this package's interfaces);
+//     engines through this package's interfaces); the SQL engines also share
+//     migration, which imports nothing of ours;
+//   - config imports auth (the secret length rule) and ratelimit (the
+//     syntax of limits), so each rule is written once;
 //   - transports (httpapi, tcpsync, ws) import this package, protocol, hub and
 //     the use cases they serve, never an engine;
 //   - only server imports everything.

@@ -66,6 +66,29 @@ type ProgressUpdate struct {
 	ExpectedVersion *int64
 }
 
+// Reason says why a progress update that passed every check was not
+// applied (CONTRACT.md §2, the "reason" of an answer with applied false).
+type Reason string
+
+// Reasons.
+const (
+	// ReasonUnchanged: the update would change nothing stored.
+	ReasonUnchanged Reason = "unchanged"
+	// ReasonBackwards: the chapter is below the stored one and the update
+	// does not force it.
+	ReasonBackwards Reason = "backwards"
+)
+
+// ProgressResult is the answer to a progress update that passed every
+// check: the stored record (the new one when applied, the unchanged one
+// otherwise), whether the update changed it, and, when it did not, why.
+type ProgressResult struct {
+	Progress *Progress
+	Applied  bool
+	// Reason is empty when Applied.
+	Reason Reason
+}
+
 // ProgressFilter selects one user's progress records.
 type ProgressFilter struct {
 	UserID string

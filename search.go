@@ -41,30 +41,59 @@ func FoldSearch(s string) string {
 	return strings.TrimRight(b.String(), " ")
 }
 
-// SearchTerms splits a query into folded words, at most max of them.
+// SearchTerms splits a query into terms, at most max of them: one per word
+// (a run of characters between spaces), folded with FoldSearch. Only letters
+// and digits are searched, so a word's other characters (punctuation, "%",
+// "_") separate its parts, which must then occur in that order: "n_ruto"
+// is the phrase "n ruto", which Naruto does not hold, and "Dr.Stone" is
+// "dr stone". A word with no letter or digit is no term; a query of such
+// words alone has no terms, and MatchesNothing tells it from an empty one.
 func SearchTerms(q string, max int) []string {
-	terms := strings.Fields(FoldSearch(q))
-	if len(terms) > max {
-		terms = terms[:max]
+	var terms []string
+	for _, w := range strings.Fields(q) {
+		if len(terms) == max {
+			break
+		}
+		if t := FoldSearch(w); t != "" {
+			terms = append(terms, t)
+		}
 	}
 	return terms
 }
 
-// SearchKeys returns the derived columns every engine stores for a manga:
-// the folded "title author" that search matches words in, and the folded
-// title and author that sorting and the author filter compare.
-func SearchKeys(title, author string) (searchText, titleKey, authorKey string) {
-	return FoldSearch(title + " " + author), FoldSearch(title), FoldSearch(author)
+// MatchesNothing reports whether q asks for something (it is not blank) but
+// holds no searchable term: "%" or "!!!" find nothing, not everything.
+func MatchesNothing(q string) bool {
+	return strings.TrimSpace(q) != "" && len(SearchTerms(q, 1)) == 0
 }
 
-// FoldTerms folds terms (a no-op for terms SearchTerms made) and drops the
-// empty ones, so a store never builds a condition from an empty pattern.
-func FoldTerms(terms []string) []string {
-	out := make([]string, 0, len(terms))
-	for _, t := range terms {
-		if t = FoldSearch(t); t != "" {
-			out = append(out, t)
+// SearchKeys are the derived columns every engine stores for a manga, so
+// that SQLite and PostgreSQL compare exactly the same strings.
+type SearchKeys struct {
+	// Names holds the folded title and alternative titles, each between
+	// "| " and " |" ("| one piece | wan pisu |"): a term is a whole word of
+	// a name when " term " occurs in it, the start of one when " term"
+	// does, and the whole of one when "| term |" does.
+	Names string
+	// Text is Names followed by the folded author and " |": what terms
+	// are matched in.
+	Text string
+	// Title and Author are the folded title (the title sort) and author
+	// (the author filter, and the author's part of relevance).
+	Title, Author string
+}
+
+// MangaSearchKeys returns the search keys of a manga. A name that folds to
+// nothing (only punctuation) adds nothing.
+func MangaSearchKeys(title string, altTitles []string, author string) SearchKeys {
+	k := SearchKeys{Title: FoldSearch(title), Author: FoldSearch(author)}
+	names := []string{k.Title}
+	for _, alt := range altTitles {
+		if f := FoldSearch(alt); f != "" {
+			names = append(names, f)
 		}
 	}
-	return out
+	k.Names = "| " + strings.Join(names, " | ") + " |"
+	k.Text = k.Names + " " + k.Author + " |"
+	return k
 }

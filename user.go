@@ -2,6 +2,7 @@ package mangahub
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,13 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+// LoginKey is the form in which usernames and emails are compared: trimmed
+// and lower-cased by Go's Unicode rules. Engines store it beside each name
+// (unique) and look logins up by it, so "Émile@example.com" and
+// "ÉMILE@EXAMPLE.COM" are one account on every engine; failed logins are
+// counted by it too.
+func LoginKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
 // Identity is who an authenticated request or connection acts as; it comes
 // from a verified access token, never from a request body.
 type Identity struct {
@@ -38,8 +46,12 @@ func (id Identity) IsAdmin() bool { return id.Role == RoleAdmin }
 // RefreshToken is the stored form of an opaque refresh token: only its
 // SHA-256 hash is kept.
 type RefreshToken struct {
-	Hash      string
-	UserID    string
+	Hash   string
+	UserID string
+	// Family identifies the login the token was rotated from: every token
+	// of one login shares it, and at most one of them is live. Empty for
+	// tokens issued before families existed.
+	Family    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -47,22 +59,33 @@ type RefreshToken struct {
 // UserStore persists users.
 type UserStore interface {
 	// CreateUser inserts u. A taken username or email is CodeUsernameTaken /
-	// CodeEmailTaken (compared case-insensitively).
+	// CodeEmailTaken (compared by LoginKey).
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns CodeNotFound when there is no such user.
 	FindUserByID(ctx context.Context, id string) (*User, error)
-	// FindUserByLogin finds a user by username or email, case-insensitively;
-	// CodeNotFound when there is none.
+	// FindUserByLogin finds a user by username or email, compared by
+	// LoginKey; CodeNotFound when there is none.
 	FindUserByLogin(ctx context.Context, login string) (*User, error)
 }
 
+// ErrRefreshTokenReused is RefreshTokenStore.RotateRefreshToken's answer to
+// a token that was already rotated: the session it belongs to is revoked.
+var ErrRefreshTokenReused = &Error{Code: CodeInvalidToken, Message: "refresh token was already used, so the session it belongs to is revoked; log in again"}
+
 // RefreshTokenStore persists refresh tokens by hash.
 type RefreshTokenStore interface {
+	// CreateRefreshToken stores t, the first token of a login (t.Family a
+	// new family, or empty), and forgets the user's expired tokens.
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	// RotateRefreshToken atomically deletes the token with oldHash, provided
 	// it exists and expires after now, and inserts next for the same user
 	// (next.UserID is set by the store). It returns the user ID; an unknown,
-	// already used or expired token is CodeInvalidToken.
+	// already used or expired token is CodeInvalidToken. next.Family is the
+	// family of the token presented (empty: none); when no token has
+	// oldHash, the family's live token is deleted too: an already rotated
+	// token presented again means it was stolen (reuse detection), so
+	// every token descended from it stops working; that answers
+	// ErrRefreshTokenReused.
 	RotateRefreshToken(ctx context.Context, oldHash string, next *RefreshToken, now time.Time) (userID string, err error)
 	// DeleteRefreshToken removes the token; unknown hashes are not an error.
 	DeleteRefreshToken(ctx context.Context, hash string) error

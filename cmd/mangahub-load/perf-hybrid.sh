@@ -46,8 +46,8 @@ calls() { rcli info commandstats | awk -F'[:=,]' '/^cmdstat_/ {sum += $3} END {p
 
 case ${1:-all} in
 flush | all)
-	echo "== flush throughput: 100000 rows, batches of 1000"; uptime
-	"$BIN/mangahub-load" flush -db "$MANGAHUB_DATABASE_URL" -rows 100000 -batch 1000 -json "$DIR/flush.json"
+	echo "== flush throughput: ${ROWS:-100000} rows, batches of 1000"; uptime
+	"$BIN/mangahub-load" flush -db "$MANGAHUB_DATABASE_URL" -rows "${ROWS:-100000}" -batch 1000 -json "$DIR/flush.json"
 	;;
 esac
 

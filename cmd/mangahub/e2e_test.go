@@ -148,15 +148,11 @@ func (p *proc) stop(t *testing.T) error {
 	}
 }
 
+// waitFor is testenv.Eventually for the tests of this package that do not
+// say what they wait for.
 func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, d, "the condition", cond)
 }
 
 // call does one JSON request and decodes the answer into out (if non-nil).

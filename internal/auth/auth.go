@@ -19,7 +19,8 @@ const (
 	DefaultBcryptCost = bcrypt.DefaultCost
 	// MinBcryptCost is the lowest cost New accepts.
 	MinBcryptCost = 10
-	// MinSecretLen is the shortest HMAC key New accepts.
+	// MinSecretLen is the shortest HMAC key accepted anywhere (configuration,
+	// a generated secret file, New).
 	MinSecretLen = 32
 )
 

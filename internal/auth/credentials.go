@@ -117,14 +117,8 @@ func validatePassword(password string) error {
 	return nil
 }
 
-// validateAccount reports the first problem of a new account, in the order
-// a form shows the fields.
+// validateAccount reports every problem of a new account at once, in the
+// order a form shows the fields.
 func validateAccount(username, email, password string) error {
-	if err := validateUsername(username); err != nil {
-		return err
-	}
-	if err := validateEmail(email); err != nil {
-		return err
-	}
-	return validatePassword(password)
+	return mangahub.ValidationOf(validateUsername(username), validateEmail(email), validatePassword(password))
 }

@@ -99,6 +99,14 @@ func (s *tokenStore) RotateRefreshToken(_ context.Context, oldHash string, next 
 	defer s.mu.Unlock()
 	s.rotates++
 	old, ok := s.tokens[oldHash]
+	if !ok && next.Family != "" {
+		for h, t := range s.tokens {
+			if t.Family == next.Family {
+				delete(s.tokens, h)
+				return "", mangahub.ErrRefreshTokenReused
+			}
+		}
+	}
 	if !ok || !old.ExpiresAt.After(now) {
 		return "", mangahub.Errorf(mangahub.CodeInvalidToken, "invalid refresh token")
 	}

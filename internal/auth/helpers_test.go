@@ -59,15 +59,3 @@ func wantCode(t *testing.T, err error, code mangahub.ErrorCode) {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
 	}
 }
-
-// waitFor polls cond until it holds or a deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}

@@ -3,9 +3,11 @@ package auth_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/auth"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 func oneHashAtATime(c *auth.Config) { c.MaxConcurrentHashes = 1 }
@@ -28,7 +30,7 @@ func TestHashesQueueForASlot(t *testing.T) {
 		_, err := e.svc.Login(context.Background(), "reader", password)
 		done <- err
 	}()
-	waitFor(t, "the login to queue", func() bool { return auth.HashWaiters(e.svc) == 1 })
+	testenv.Eventually(t, 5*time.Second, "the login to queue", func() bool { return auth.HashWaiters(e.svc) == 1 })
 	select {
 	case err := <-done:
 		t.Fatalf("login finished while the only slot was taken: %v", err)
@@ -70,7 +72,7 @@ func TestCancelledRequestLeavesTheQueue(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- tt.call(ctx, e.svc) }()
-			waitFor(t, "the request to queue", func() bool { return auth.HashWaiters(e.svc) == 1 })
+			testenv.Eventually(t, 5*time.Second, "the request to queue", func() bool { return auth.HashWaiters(e.svc) == 1 })
 			cancel()
 			wantCode(t, <-done, mangahub.CodeUnavailable)
 			if n := auth.HashWaiters(e.svc); n != 0 {

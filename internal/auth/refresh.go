@@ -6,25 +6,56 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 
 	"github.com/mangahub/mangahub"
 )
 
-// refreshTokenBytes of entropy make a refresh token unguessable; base64url
-// without padding turns them into refreshTokenLen characters.
-const refreshTokenBytes = 32
+// A refresh token is familyBytes naming the login it descends from (its
+// family, shared by every token rotated from that login) followed by
+// secretBytes of entropy that make it unguessable, in base64url without
+// padding. The family travels in the token so that a token already rotated,
+// and so no longer stored, still names the session to revoke when it is
+// presented again (reuse detection). Tokens issued before families existed
+// are secret alone.
+const (
+	familyBytes = 16
+	secretBytes = 32
+)
 
-var refreshTokenLen = base64.RawURLEncoding.EncodedLen(refreshTokenBytes)
+var (
+	refreshTokenLen       = base64.RawURLEncoding.EncodedLen(familyBytes + secretBytes)
+	legacyRefreshTokenLen = base64.RawURLEncoding.EncodedLen(secretBytes)
+)
 
 var errInvalidRefreshToken = mangahub.Errorf(mangahub.CodeInvalidToken, "invalid or expired refresh token")
 
-// newRefreshToken returns a fresh opaque token and the hash it is stored as.
-func newRefreshToken() (token, hash string) {
-	var b [refreshTokenBytes]byte
+// newFamily returns the family ID of a new login.
+func newFamily() []byte {
+	b := make([]byte, familyBytes)
 	// crypto/rand.Read never fails (it crashes the program instead).
-	_, _ = rand.Read(b[:])
-	token = base64.RawURLEncoding.EncodeToString(b[:])
-	return token, hashRefreshToken(token)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// newRefreshToken returns a fresh opaque token of family and the form it
+// is stored in.
+func newRefreshToken(family []byte) (token string, stored *mangahub.RefreshToken) {
+	b := make([]byte, familyBytes+secretBytes)
+	copy(b, family)
+	_, _ = rand.Read(b[familyBytes:])
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, &mangahub.RefreshToken{Hash: hashRefreshToken(token), Family: hex.EncodeToString(family)}
+}
+
+// familyOf returns the family a well-formed token names; nil for a token
+// from before families.
+func familyOf(token string) []byte {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(b) != familyBytes+secretBytes {
+		return nil
+	}
+	return b[:familyBytes]
 }
 
 // hashRefreshToken is the stored form of a token. The token has 256 bits of
@@ -38,23 +69,34 @@ func hashRefreshToken(token string) string {
 // wellFormedRefreshToken rejects strings that cannot be one of ours without
 // asking the store.
 func wellFormedRefreshToken(token string) bool {
-	if len(token) != refreshTokenLen {
+	if len(token) != refreshTokenLen && len(token) != legacyRefreshTokenLen {
 		return false
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	return err == nil && len(b) == refreshTokenBytes
+	return err == nil && (len(b) == familyBytes+secretBytes || len(b) == secretBytes)
 }
 
-// Refresh trades a refresh token for a new pair. The old token is consumed
-// atomically, so a replayed (stolen or duplicated) token fails.
+// Refresh trades a refresh token for a new pair of the same family. The old
+// token is consumed atomically, so a replayed (stolen or duplicated) token
+// fails; and since it names its family, the token it was rotated into is
+// revoked with it (OAuth 2.0 Security BCP, refresh token reuse detection):
+// whoever holds the newer token, thief or owner, must log in again.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, error) {
 	if !wellFormedRefreshToken(refreshToken) {
 		return nil, errInvalidRefreshToken
 	}
 	now := s.now()
-	token, hash := newRefreshToken()
-	next := &mangahub.RefreshToken{Hash: hash, CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+	family := familyOf(refreshToken)
+	if family == nil {
+		family = newFamily() // a token from before families starts one
+	}
+	token, next := newRefreshToken(family)
+	next.CreatedAt, next.ExpiresAt = now, now.Add(s.refreshTTL)
+	hash := next.Hash
 	userID, err := s.tokens.RotateRefreshToken(ctx, hashRefreshToken(refreshToken), next, now)
+	if errors.Is(err, mangahub.ErrRefreshTokenReused) {
+		return nil, err // says why the session ended
+	}
 	if mangahub.IsCode(err, mangahub.CodeInvalidToken) || mangahub.IsCode(err, mangahub.CodeNotFound) {
 		return nil, errInvalidRefreshToken
 	}
@@ -97,8 +139,8 @@ func (s *Service) newSession(ctx context.Context, u *mangahub.User) (*Session, e
 		return nil, err
 	}
 	now := s.now()
-	token, hash := newRefreshToken()
-	rt := &mangahub.RefreshToken{Hash: hash, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.refreshTTL)}
+	token, rt := newRefreshToken(newFamily())
+	rt.UserID, rt.CreatedAt, rt.ExpiresAt = u.ID, now, now.Add(s.refreshTTL)
 	if err := s.tokens.CreateRefreshToken(ctx, rt); err != nil {
 		return nil, storeError(err)
 	}

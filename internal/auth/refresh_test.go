@@ -18,8 +18,8 @@ func TestRefreshTokenIsStoredOnlyAsHash(t *testing.T) {
 	s := e.login(t, "reader")
 
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(s.RefreshToken)
-	if err != nil || len(raw) != 32 {
-		t.Fatalf("refresh token %q: %d bytes, %v; want 32 random bytes in unpadded base64url", s.RefreshToken, len(raw), err)
+	if err != nil || len(raw) != 48 {
+		t.Fatalf("refresh token %q: %d bytes, %v; want a 16-byte family and 32 random bytes in unpadded base64url", s.RefreshToken, len(raw), err)
 	}
 	stored := e.tokens.snapshot()
 	if len(stored) != 1 {
@@ -30,7 +30,8 @@ func TestRefreshTokenIsStoredOnlyAsHash(t *testing.T) {
 	if !ok {
 		t.Fatalf("token not stored under its hex SHA-256: %v", stored)
 	}
-	if rt.UserID != u.ID || !rt.CreatedAt.Equal(t0) || !rt.ExpiresAt.Equal(t0.Add(e.cfg.RefreshTTL)) {
+	if rt.UserID != u.ID || !rt.CreatedAt.Equal(t0) || !rt.ExpiresAt.Equal(t0.Add(e.cfg.RefreshTTL)) ||
+		rt.Family != hex.EncodeToString(raw[:16]) {
 		t.Fatalf("stored token = %+v", rt)
 	}
 	for h := range stored {
@@ -61,9 +62,12 @@ func TestRefreshRotates(t *testing.T) {
 		t.Fatalf("new access token: %+v, %v", id, err)
 	}
 
-	// The old token is spent: a replay fails and does not disturb the new one.
-	_, err = e.svc.Refresh(ctx, first.RefreshToken)
-	wantCode(t, err, mangahub.CodeInvalidToken)
+	// The same family: the login's first 16 bytes carry over.
+	a, _ := base64.RawURLEncoding.DecodeString(first.RefreshToken)
+	b, _ := base64.RawURLEncoding.DecodeString(second.RefreshToken)
+	if string(a[:16]) != string(b[:16]) || string(a[16:]) == string(b[16:]) {
+		t.Fatal("a rotated token must keep the family and change the secret")
+	}
 	third, err := e.svc.Refresh(ctx, second.RefreshToken)
 	if err != nil {
 		t.Fatalf("Refresh with the new token: %v", err)
@@ -74,6 +78,53 @@ func TestRefreshRotates(t *testing.T) {
 	sum := sha256.Sum256([]byte(third.RefreshToken))
 	if got := e.tokens.snapshot()[hex.EncodeToString(sum[:])]; !got.ExpiresAt.Equal(t0.Add(time.Minute + e.cfg.RefreshTTL)) {
 		t.Fatalf("rotated token expires at %v", got.ExpiresAt)
+	}
+}
+
+// TestRefreshReuseRevokesTheSession: a token presented after it was rotated
+// was copied; the copy fails, and so does every token descended from it,
+// whoever holds them. Another login of the same user is not touched.
+func TestRefreshReuseRevokesTheSession(t *testing.T) {
+	e := newEnv(t)
+	e.register(t, "reader", mangahub.RoleUser)
+	stolen := e.login(t, "reader")
+	other := e.login(t, "reader")
+	ctx := context.Background()
+
+	owner, err := e.svc.Refresh(ctx, stolen.RefreshToken)
+	if err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	_, err = e.svc.Refresh(ctx, stolen.RefreshToken)
+	wantCode(t, err, mangahub.CodeInvalidToken)
+	if !strings.Contains(mangahub.ErrorMessageOf(err), "already used") {
+		t.Errorf("reuse answered %q, want it to say the token was already used", mangahub.ErrorMessageOf(err))
+	}
+	_, err = e.svc.Refresh(ctx, owner.RefreshToken)
+	wantCode(t, err, mangahub.CodeInvalidToken)
+	if _, err := e.svc.Refresh(ctx, other.RefreshToken); err != nil {
+		t.Errorf("the user's other session: %v", err)
+	}
+}
+
+// TestRefreshOfATokenFromBeforeFamilies: a token issued before families
+// existed (32 random bytes) still works once, and starts a family.
+func TestRefreshOfATokenFromBeforeFamilies(t *testing.T) {
+	e := newEnv(t)
+	u := e.register(t, "reader", mangahub.RoleUser)
+	legacy := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	sum := sha256.Sum256([]byte(legacy))
+	if err := e.tokens.CreateRefreshToken(context.Background(), &mangahub.RefreshToken{
+		Hash: hex.EncodeToString(sum[:]), UserID: u.ID, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.svc.Refresh(context.Background(), legacy)
+	if err != nil {
+		t.Fatalf("Refresh(legacy): %v", err)
+	}
+	if raw, _ := base64.RawURLEncoding.DecodeString(s.RefreshToken); len(raw) != 48 {
+		t.Errorf("the next token has %d bytes, want 48 (with a family)", len(raw))
 	}
 }
 

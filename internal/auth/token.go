@@ -64,9 +64,11 @@ func (s *Service) IssueAccessToken(u *mangahub.User) (string, error) {
 	return tok, nil
 }
 
-// Authenticate verifies an access token and returns who it acts for. The
-// role comes from the stored user, not from the token, so a demoted admin
-// loses power at once; a deleted user's tokens stop working.
+// Authenticate verifies an access token and returns who it acts for. A
+// token is accepted only for a user that exists (CONTRACT.md §2), so the
+// user is looked up: the tokens of a user removed from the database stop
+// working at once. The identity is the stored user's, read by that lookup
+// anyway, rather than the token's copy of it.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (mangahub.Identity, error) {
 	c, err := s.verify(accessToken)
 	if err != nil {

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,10 @@ type mangaStore struct {
 	updates []mangahub.MangaUpdate
 	puts    int
 	creates int
+	// summaryCalls counts FindMangaSummaries calls.
+	summaryCalls int
+	// beyond is what PutManga reports as readers past the end, by slug.
+	beyond map[string]int
 }
 
 func newMangaStore() *mangaStore { return &mangaStore{} }
@@ -49,6 +54,19 @@ func (s *mangaStore) FindManga(_ context.Context, f mangahub.MangaFilter) ([]*ma
 		out = append(out, &c)
 	}
 	return out, len(s.manga), nil
+}
+
+func (s *mangaStore) FindMangaSummaries(_ context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.summaryCalls++
+	out := []*mangahub.MangaSummary{}
+	for _, m := range s.manga {
+		if slices.Contains(ids, m.ID) {
+			out = append(out, &mangahub.MangaSummary{ID: m.ID, Slug: m.Slug, Title: m.Title, TotalChapters: m.TotalChapters, CoverURL: m.CoverURL})
+		}
+	}
+	return out, nil
 }
 
 func (s *mangaStore) insert(m *mangahub.Manga) error {
@@ -103,19 +121,23 @@ func (s *mangaStore) DeleteManga(_ context.Context, id int64) error {
 	return mangahub.Errorf(mangahub.CodeNotFound, "manga not found")
 }
 
-func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) error {
+func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.puts++
 	for i, o := range s.manga {
 		if o.Slug == m.Slug {
+			if o.SameContent(m) {
+				*m = *o
+				return mangahub.PutResult{Outcome: mangahub.PutUnchanged}, nil
+			}
 			m.ID, m.CreatedAt, m.UpdatedAt = o.ID, o.CreatedAt, t0
 			c := *m
 			s.manga[i] = &c
-			return nil
+			return mangahub.PutResult{Outcome: mangahub.PutUpdated, Beyond: s.beyond[m.Slug]}, nil
 		}
 	}
-	return s.insert(m)
+	return mangahub.PutResult{Outcome: mangahub.PutCreated}, s.insert(m)
 }
 
 func (s *mangaStore) FindGenres(context.Context) ([]*mangahub.Genre, error) {

@@ -7,27 +7,73 @@ import (
 	"github.com/mangahub/mangahub"
 )
 
-// Import validates every entry first and writes only when all pass, so a
-// typo in entry 900 does not leave 899 entries behind. Each entry is then
-// upserted by slug; the count is how many were written. Entries are
-// normalised in place and receive their IDs and timestamps.
+// ImportResult is what an import did.
+type ImportResult struct {
+	// Created, Updated and Unchanged count the entries by what became of
+	// them; an unchanged entry is not written.
+	Created, Updated, Unchanged int
+	// Shortened lists the updated manga whose new total_chapters leaves
+	// some readers' stored chapter past the end.
+	Shortened []Shortened
+}
+
+// Shortened is a manga whose chapter count an import lowered below where
+// Readers of it are.
+type Shortened struct {
+	Slug          string
+	TotalChapters int
+	Readers       int
+}
+
+// Import is ImportCatalog for callers that need only how many entries were
+// written (created or updated).
 func (s *Service) Import(ctx context.Context, manga []*mangahub.Manga) (int, error) {
+	res, err := s.ImportCatalog(ctx, manga)
+	return res.Created + res.Updated, err
+}
+
+// ImportCatalog validates every entry first and writes only when all pass,
+// so a typo in entry 900 does not leave 899 entries behind; every problem
+// of every entry is reported at once. Each entry is then put by its slug,
+// the key of an import: a new slug creates a manga, a known one updates it,
+// unless it holds the same content already. Entries are normalised in place
+// and receive their IDs and timestamps.
+func (s *Service) ImportCatalog(ctx context.Context, manga []*mangahub.Manga) (ImportResult, error) {
+	var res ImportResult
 	bySlug := make(map[string]int, len(manga))
+	var errs []error
 	for i, m := range manga {
 		if err := normalizeManga(m); err != nil {
-			return 0, atEntry(i, err)
+			errs = append(errs, atEntry(i, err))
+			continue
 		}
 		if j, dup := bySlug[m.Slug]; dup {
-			return 0, mangahub.FieldError(fmt.Sprintf("[%d].slug", i), "%q is also the slug of entry %d", m.Slug, j)
+			errs = append(errs, mangahub.FieldError(fmt.Sprintf("[%d].slug", i), "%q is also the slug of entry %d", m.Slug, j))
+			continue
 		}
 		bySlug[m.Slug] = i
 	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return res, err
+	}
 	for i, m := range manga {
-		if err := s.store.PutManga(ctx, m); err != nil {
-			return i, atEntry(i, storeError(err))
+		put, err := s.store.PutManga(ctx, m)
+		if err != nil {
+			return res, atEntry(i, storeError(err))
+		}
+		switch put.Outcome {
+		case mangahub.PutCreated:
+			res.Created++
+		case mangahub.PutUpdated:
+			res.Updated++
+		default:
+			res.Unchanged++
+		}
+		if put.Beyond > 0 && m.TotalChapters != nil {
+			res.Shortened = append(res.Shortened, Shortened{Slug: m.Slug, TotalChapters: *m.TotalChapters, Readers: put.Beyond})
 		}
 	}
-	return len(manga), nil
+	return res, nil
 }
 
 // atEntry prefixes a client-safe error with the entry it is about.
@@ -40,6 +86,14 @@ func atEntry(i int, err error) error {
 		return &e
 	}
 	prefix := fmt.Sprintf("[%d]", i)
+	if e.Code == mangahub.CodeValidation && len(e.Fields) > 0 {
+		problems := make([]mangahub.FieldProblem, len(e.Fields))
+		for j, p := range e.Fields {
+			p.Field = prefix + "." + p.Field
+			problems[j] = p
+		}
+		return mangahub.Validation(problems...)
+	}
 	if e.Field != "" {
 		e.Field = prefix + "." + e.Field
 		e.Message = prefix + "." + e.Message

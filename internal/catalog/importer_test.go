@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -78,5 +79,53 @@ func TestSeedIfEmpty(t *testing.T) {
 	n, err = svc.SeedIfEmpty(ctx)
 	if err != nil || n != 0 || st.writes() != writes {
 		t.Fatalf("second seed = %d, %v; writes %d → %d", n, err, writes, st.writes())
+	}
+}
+
+// TestImportReportsEveryProblem: all entries' problems in one answer.
+func TestImportReportsEveryProblem(t *testing.T) {
+	ms := []*mangahub.Manga{validManga(), validManga(), validManga()}
+	ms[0].Year = ptr(1800)
+	ms[1].Title, ms[1].Author = "", ""
+	ms[2].Title = "Third"
+	ms[2].Status = "paused"
+	_, err := catalog.New(newMangaStore()).ImportCatalog(context.Background(), ms)
+	e := mangahub.AsError(err)
+	var got []string
+	for _, p := range e.Fields {
+		got = append(got, p.Field)
+	}
+	if want := "[0].year [1].title [1].author [2].status"; strings.Join(got, " ") != want {
+		t.Errorf("problems of %v, want %s", got, want)
+	}
+}
+
+// TestImportTellsWhatItDid: created, updated and left alone, and which
+// manga now end before where some readers are.
+func TestImportTellsWhatItDid(t *testing.T) {
+	st := newMangaStore()
+	svc := catalog.New(st)
+	ctx := context.Background()
+	a, b := validManga(), validManga()
+	b.Title = "Dungeon Meshi"
+	if res, err := svc.ImportCatalog(ctx, []*mangahub.Manga{a, b}); err != nil || res.Created != 2 || res.Updated+res.Unchanged != 0 {
+		t.Fatalf("first import: %+v, %v", res, err)
+	}
+	writes := st.writes()
+	a, b, c := validManga(), validManga(), validManga()
+	b.Title, b.TotalChapters = "Dungeon Meshi", ptr(97)
+	c.Title = "Delicious in Dungeon"
+	st.beyond = map[string]int{"dungeon-meshi": 2}
+	res, err := svc.ImportCatalog(ctx, []*mangahub.Manga{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.ImportResult{Created: 1, Updated: 1, Unchanged: 1,
+		Shortened: []catalog.Shortened{{Slug: "dungeon-meshi", TotalChapters: 97, Readers: 2}}}
+	if !reflect.DeepEqual(res, want) {
+		t.Errorf("second import = %+v, want %+v", res, want)
+	}
+	if st.writes() != writes+3 { // three puts reached the store; it wrote two
+		t.Errorf("store saw %d puts, want 3", st.writes()-writes)
 	}
 }

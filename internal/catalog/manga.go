@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -14,6 +16,7 @@ import (
 // Limits on a manga's fields (CONTRACT.md §2 Catalog).
 const (
 	MaxTitleLen       = 300
+	MaxAltTitles      = 20
 	MaxAuthorLen      = 200
 	MaxSlugLen        = 120
 	MaxDescriptionLen = 5000
@@ -77,7 +80,8 @@ func (s *Service) DeleteManga(ctx context.Context, id int64) error {
 }
 
 // normalizeManga checks a whole manga for create or import and rewrites it
-// into its stored form. Server-owned fields are cleared: the store sets them.
+// into its stored form, reporting every problem at once. Server-owned
+// fields are cleared: the store sets them.
 func normalizeManga(m *mangahub.Manga) error {
 	if m == nil {
 		return mangahub.FieldError("manga", "is required")
@@ -85,111 +89,92 @@ func normalizeManga(m *mangahub.Manga) error {
 	m.ID = 0
 	m.CreatedAt, m.UpdatedAt = time.Time{}, time.Time{}
 
+	var errs []error
+	check := func(err error) { errs = append(errs, err) }
 	var err error
-	if m.Title, err = cleanTitle(m.Title); err != nil {
-		return err
-	}
-	if m.Author, err = cleanAuthor(m.Author); err != nil {
-		return err
-	}
+	m.Title, err = cleanTitle(m.Title)
+	check(err)
+	m.AltTitles, err = cleanAltTitles(m.AltTitles)
+	check(err)
+	m.Author, err = cleanAuthor(m.Author)
+	check(err)
 	if m.Slug = strings.TrimSpace(m.Slug); m.Slug == "" {
 		m.Slug = deriveSlug(m.Title)
-	} else if err := checkSlug(m.Slug); err != nil {
-		return err
+	} else {
+		check(checkSlug(m.Slug))
 	}
 	if m.Status == "" {
 		m.Status = mangahub.MangaOngoing
-	} else if err := checkStatus(m.Status); err != nil {
-		return err
+	} else {
+		check(checkStatus(m.Status))
 	}
-	if err := checkTotalChapters(m.TotalChapters); err != nil {
-		return err
-	}
-	if err := checkYear(m.Year); err != nil {
-		return err
-	}
-	if m.Description, err = cleanDescription(m.Description); err != nil {
-		return err
-	}
-	if m.CoverURL, err = cleanCoverURL(m.CoverURL); err != nil {
-		return err
-	}
-	if m.Genres, err = cleanMangaGenres(m.Genres); err != nil {
-		return err
-	}
+	check(checkTotalChapters(m.TotalChapters))
+	check(checkYear(m.Year))
+	m.Description, err = cleanDescription(m.Description)
+	check(err)
+	m.CoverURL, err = cleanCoverURL(m.CoverURL)
+	check(err)
+	m.Genres, err = cleanMangaGenres(m.Genres)
+	check(err)
 	if m.Genres == nil {
 		m.Genres = []string{}
 	}
-	return nil
+	return mangahub.ValidationOf(errs...)
 }
 
 // normalizeUpdate checks the fields upd sets and returns a copy holding their
-// stored form; the caller's values are not modified.
+// stored form, reporting every problem at once; the caller's values are not
+// modified.
 func normalizeUpdate(upd mangahub.MangaUpdate) (mangahub.MangaUpdate, error) {
-	var out mangahub.MangaUpdate
+	var (
+		out  mangahub.MangaUpdate
+		errs []error
+	)
 	if upd.Title != nil {
 		v, err := cleanTitle(*upd.Title)
-		if err != nil {
-			return out, err
-		}
-		out.Title = &v
+		out.Title, errs = &v, append(errs, err)
+	}
+	if upd.AltTitles != nil {
+		v, err := cleanAltTitles(*upd.AltTitles)
+		out.AltTitles, errs = &v, append(errs, err)
 	}
 	if upd.Author != nil {
 		v, err := cleanAuthor(*upd.Author)
-		if err != nil {
-			return out, err
-		}
-		out.Author = &v
+		out.Author, errs = &v, append(errs, err)
 	}
 	if upd.Slug != nil {
 		v := strings.TrimSpace(*upd.Slug)
-		if err := checkSlug(v); err != nil {
-			return out, err
-		}
-		out.Slug = &v
+		out.Slug, errs = &v, append(errs, checkSlug(v))
 	}
 	if upd.Status != nil {
-		if err := checkStatus(*upd.Status); err != nil {
-			return out, err
-		}
 		v := *upd.Status
-		out.Status = &v
+		out.Status, errs = &v, append(errs, checkStatus(v))
 	}
 	if upd.TotalChapters != nil {
-		if err := checkTotalChapters(upd.TotalChapters.Value); err != nil {
-			return out, err
-		}
 		out.TotalChapters = &mangahub.OptionalInt{Value: copyInt(upd.TotalChapters.Value)}
+		errs = append(errs, checkTotalChapters(upd.TotalChapters.Value))
 	}
 	if upd.Year != nil {
-		if err := checkYear(upd.Year.Value); err != nil {
-			return out, err
-		}
 		out.Year = &mangahub.OptionalInt{Value: copyInt(upd.Year.Value)}
+		errs = append(errs, checkYear(upd.Year.Value))
 	}
 	if upd.Description != nil {
 		v, err := cleanDescription(*upd.Description)
-		if err != nil {
-			return out, err
-		}
-		out.Description = &v
+		out.Description, errs = &v, append(errs, err)
 	}
 	if upd.CoverURL != nil {
 		v, err := cleanCoverURL(*upd.CoverURL)
-		if err != nil {
-			return out, err
-		}
-		out.CoverURL = &v
+		out.CoverURL, errs = &v, append(errs, err)
 	}
 	if upd.Genres != nil {
 		v, err := cleanMangaGenres(*upd.Genres)
-		if err != nil {
-			return out, err
-		}
 		if v == nil {
 			v = []string{} // set, to none
 		}
-		out.Genres = &v
+		out.Genres, errs = &v, append(errs, err)
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return mangahub.MangaUpdate{}, err
 	}
 	return out, nil
 }
@@ -205,6 +190,27 @@ func copyInt(p *int) *int {
 func cleanTitle(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	return s, checkLine("title", s, MaxTitleLen)
+}
+
+// cleanAltTitles trims the alternative titles, checks each like a title and
+// drops repeats; the result is never nil.
+func cleanAltTitles(in []string) ([]string, error) {
+	if len(in) > MaxAltTitles {
+		return nil, mangahub.FieldError("alt_titles", "must list at most %d titles", MaxAltTitles)
+	}
+	out := make([]string, 0, len(in))
+	var errs []error
+	for i, t := range in {
+		t = strings.TrimSpace(t)
+		if err := checkLine(fmt.Sprintf("alt_titles[%d]", i), t, MaxTitleLen); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, mangahub.ValidationOf(errs...)
 }
 
 // cleanAuthor requires an author: search matches title and author, and a

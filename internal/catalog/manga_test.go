@@ -52,6 +52,10 @@ func TestCreateMangaValidation(t *testing.T) {
 		{"description with NUL", func(m *mangahub.Manga) { m.Description = "a\x00b" }, "description"},
 		{"cover_url empty", func(m *mangahub.Manga) { m.CoverURL = "" }, ""},
 		{"cover_url http", func(m *mangahub.Manga) { m.CoverURL = "http://img.example.com/a.png?x=1" }, ""},
+		{"empty alternative title", func(m *mangahub.Manga) { m.AltTitles = []string{"Fine", " "} }, "alt_titles[1]"},
+		{"alternative title with a newline", func(m *mangahub.Manga) { m.AltTitles = []string{"a\nb"} }, "alt_titles[0]"},
+		{"alternative title too long", func(m *mangahub.Manga) { m.AltTitles = []string{strings.Repeat("x", 301)} }, "alt_titles[0]"},
+		{"too many alternative titles", func(m *mangahub.Manga) { m.AltTitles = make([]string, 21) }, "alt_titles"},
 		{"cover_url javascript", func(m *mangahub.Manga) { m.CoverURL = "javascript:alert(1)" }, "cover_url"},
 		{"cover_url data", func(m *mangahub.Manga) { m.CoverURL = "data:image/png;base64,AAAA" }, "cover_url"},
 		{"cover_url relative", func(m *mangahub.Manga) { m.CoverURL = "/covers/a.png" }, "cover_url"},
@@ -100,6 +104,7 @@ func TestCreateMangaDefaults(t *testing.T) {
 	m := &mangahub.Manga{
 		ID:          99,
 		Title:       "  Pokémon Adventures ",
+		AltTitles:   []string{" Pocket Monsters SPECIAL", "Pocket Monsters SPECIAL", "ポケットモンスターSPECIAL"},
 		Author:      " Hidenori Kusaka\t",
 		Description: "\n A story. \n",
 		CoverURL:    " https://example.com/p.png ",
@@ -113,6 +118,7 @@ func TestCreateMangaDefaults(t *testing.T) {
 		ID:          1, // from the store, not the caller
 		Slug:        "pokemon-adventures",
 		Title:       "Pokémon Adventures",
+		AltTitles:   []string{"Pocket Monsters SPECIAL", "ポケットモンスターSPECIAL"},
 		Author:      "Hidenori Kusaka",
 		Status:      mangahub.MangaOngoing,
 		Description: "A story.",

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/mangahub/mangahub"
 )
@@ -16,33 +19,49 @@ import (
 const MaxCatalogBytes = 32 << 20
 
 // ParseCatalog reads a JSON array of manga objects, shaped like the API's
-// manga. Unknown fields are errors, so a misspelt field is not silently
-// dropped. Errors are CodeInvalidJSON and say where the problem is; entries
-// are not validated here (Import does that).
-func ParseCatalog(r io.Reader) ([]*mangahub.Manga, error) {
+// manga. Fields a manga does not have are ignored, as the API ignores them,
+// and listed in ignored ("entry 3: \"titel\"") so that a misspelt field does
+// not go unnoticed. Errors are CodeInvalidJSON and say where the problem is;
+// entries are not validated here (Import does that).
+func ParseCatalog(r io.Reader) (manga []*mangahub.Manga, ignored []string, err error) {
 	return parseCatalog(r, MaxCatalogBytes)
 }
 
-func parseCatalog(r io.Reader, limit int64) ([]*mangahub.Manga, error) {
+func parseCatalog(r io.Reader, limit int64) ([]*mangahub.Manga, []string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, mangahub.Internal(fmt.Errorf("read catalog: %w", err))
+		return nil, nil, mangahub.Internal(fmt.Errorf("read catalog: %w", err))
 	}
 	if int64(len(data)) > limit {
 		if limit%(1<<20) == 0 {
-			return nil, mangahub.Errorf(mangahub.CodeMessageTooLarge, "catalog is larger than %d MiB", limit>>20)
+			return nil, nil, mangahub.Errorf(mangahub.CodeMessageTooLarge, "catalog is larger than %d MiB", limit>>20)
 		}
-		return nil, mangahub.Errorf(mangahub.CodeMessageTooLarge, "catalog is larger than %d bytes", limit)
+		return nil, nil, mangahub.Errorf(mangahub.CodeMessageTooLarge, "catalog is larger than %d bytes", limit)
 	}
 	p := catalogParser{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
-	p.dec.DisallowUnknownFields()
-	return p.parse()
+	ms, err := p.parse()
+	if err != nil {
+		return nil, nil, err
+	}
+	return ms, p.ignored, nil
 }
 
 type catalogParser struct {
-	data []byte
-	dec  *json.Decoder
+	data    []byte
+	dec     *json.Decoder
+	ignored []string
 }
+
+// mangaFields are the JSON names of a manga's fields.
+var mangaFields = func() map[string]bool {
+	fields := map[string]bool{}
+	t := reflect.TypeFor[mangahub.Manga]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[name] = true
+	}
+	return fields
+}()
 
 func (p *catalogParser) parse() ([]*mangahub.Manga, error) {
 	if len(bytes.TrimSpace(p.data)) == 0 {
@@ -69,12 +88,28 @@ func (p *catalogParser) parse() ([]*mangahub.Manga, error) {
 	out := []*mangahub.Manga{}
 	for i := 0; p.dec.More(); i++ {
 		start := p.dec.InputOffset()
+		var raw json.RawMessage
+		if err := p.dec.Decode(&raw); err != nil {
+			return nil, p.entryError(i, p.startOf(start), err)
+		}
 		var m *mangahub.Manga
-		if err := p.dec.Decode(&m); err != nil {
+		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, p.entryError(i, p.startOf(start), err)
 		}
 		if m == nil {
 			return nil, p.fail(p.startOf(start), fmt.Sprintf("entry %d is null; want a manga object", i))
+		}
+		var fields map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &fields) // an object: Unmarshal into a Manga succeeded
+		var unknown []string
+		for name := range fields {
+			if !mangaFields[name] {
+				unknown = append(unknown, strconv.Quote(name))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			p.ignored = append(p.ignored, fmt.Sprintf("entry %d: %s", i, strings.Join(unknown, ", ")))
 		}
 		out = append(out, m)
 	}
@@ -90,8 +125,7 @@ func (p *catalogParser) entryError(i int, start int64, err error) error {
 	if errors.As(err, &typeErr) {
 		return p.fail(start, fmt.Sprintf("entry %d must be a manga object, not %s", i, typeErr.Value))
 	}
-	// Unknown fields, bad timestamps and the like: json's own message names
-	// the field.
+	// Bad timestamps and the like: json's own message names the field.
 	return p.fail(start, fmt.Sprintf("entry %d: %v", i, err))
 }
 

@@ -14,9 +14,9 @@ func TestParseCatalog(t *testing.T) {
    "total_chapters": null, "year": 1989, "description": "", "cover_url": "", "genres": ["Dark Fantasy"]},
   {"title": "Vagabond", "author": "Takehiko Inoue", "total_chapters": 327}
 ]`
-	ms, err := catalog.ParseCatalog(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
+	ms, ignored, err := catalog.ParseCatalog(strings.NewReader(in))
+	if err != nil || ignored != nil {
+		t.Fatal(ignored, err)
 	}
 	if len(ms) != 2 {
 		t.Fatalf("parsed %d entries, want 2", len(ms))
@@ -30,8 +30,29 @@ func TestParseCatalog(t *testing.T) {
 		t.Fatalf("entry 1 = %+v", v)
 	}
 
-	if ms, err := catalog.ParseCatalog(strings.NewReader(" [ ] \n")); err != nil || ms == nil || len(ms) != 0 {
+	if ms, _, err := catalog.ParseCatalog(strings.NewReader(" [ ] \n")); err != nil || ms == nil || len(ms) != 0 {
 		t.Fatalf("empty array = %#v, %v", ms, err)
+	}
+}
+
+// TestParseCatalogIgnoresUnknownFields: as the API does, fields a manga
+// does not have are ignored; each is reported, so a typo is seen.
+func TestParseCatalogIgnoresUnknownFields(t *testing.T) {
+	in := `[
+  {"title": "Berserk", "author": "Kentaro Miura", "chapters": 364, "titel": "x"},
+  {"title": "Vagabond", "author": "Takehiko Inoue", "id": 7, "created_at": "2024-01-01T00:00:00Z"}
+]`
+	ms, ignored, err := catalog.ParseCatalog(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].Title != "Berserk" || ms[1].Title != "Vagabond" {
+		t.Fatalf("parsed %+v", ms)
+	}
+	// The API's own server-set fields (id, created_at) are known: an
+	// exported catalog imports without noise.
+	if want := []string{`entry 0: "chapters", "titel"`}; strings.Join(ignored, "|") != strings.Join(want, "|") {
+		t.Errorf("ignored = %q, want %q", ignored, want)
 	}
 }
 
@@ -46,7 +67,6 @@ func TestParseCatalogErrors(t *testing.T) {
 		{"syntax error", "[\n  {\"title\": \"a\"},\n  {\"title\": \"b\",}\n]", []string{"line 3, column 17", "invalid JSON"}},
 		{"missing comma", "[\n {\"title\": \"a\"}\n {\"title\": \"b\"}\n]", []string{"line 3", "invalid JSON"}},
 		{"wrong type", "[\n  {\"title\": \"a\"},\n  {\"title\": \"b\", \"year\": \"1999\"}\n]", []string{"line 3, column 3", "entry 1", `"year"`, "integer", "string"}},
-		{"unknown field", "[\n  {\"title\": \"a\", \"chapters\": 5}\n]", []string{"line 2, column 3", "entry 0", `"chapters"`}},
 		{"bad timestamp", `[{"title": "a", "created_at": "yesterday"}]`, []string{"line 1, column 2", "entry 0"}},
 		{"null entry", "[\n  {\"title\": \"a\"},\n  null\n]", []string{"line 3, column 3", "entry 1 is null"}},
 		{"not closed", `[{"title": "a"}`, []string{"end of input"}},
@@ -56,7 +76,7 @@ func TestParseCatalogErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ms, err := catalog.ParseCatalog(strings.NewReader(tt.in))
+			ms, _, err := catalog.ParseCatalog(strings.NewReader(tt.in))
 			if ms != nil {
 				t.Fatalf("entries returned with an error: %v", ms)
 			}
@@ -86,7 +106,7 @@ func (e *endless) Read(p []byte) (int, error) {
 }
 
 func TestParseCatalogIsBounded(t *testing.T) {
-	_, err := catalog.ParseCatalog(&endless{})
+	_, _, err := catalog.ParseCatalog(&endless{})
 	wantCode(t, err, mangahub.CodeMessageTooLarge)
 
 	const limit = 1024

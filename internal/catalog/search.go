@@ -29,45 +29,50 @@ type Query struct {
 	Offset int
 }
 
-// Search lists the manga that match q, and how many match in all.
+// Search lists the manga that match q, and how many match in all. A q with
+// no letter or digit (such as "%") matches nothing.
 func (s *Service) Search(ctx context.Context, q Query) (items []*mangahub.Manga, total int, err error) {
 	f, err := q.filter()
 	if err != nil {
 		return nil, 0, err
 	}
+	if mangahub.MatchesNothing(q.Q) {
+		return []*mangahub.Manga{}, 0, nil
+	}
 	return s.findManga(ctx, f)
 }
 
-// filter validates q and turns it into the normalised form stores expect.
-// Validation errors name the query parameter.
+// filter validates q, reporting every problem at once, and turns it into
+// the normalised form stores expect. Validation errors name the query
+// parameter.
 func (q Query) filter() (mangahub.MangaFilter, error) {
-	var f mangahub.MangaFilter
+	var (
+		f    mangahub.MangaFilter
+		errs []error
+	)
 	if len(q.Q) > MaxQueryBytes {
-		return f, mangahub.FieldError("q", "must be at most %d bytes", MaxQueryBytes)
-	}
-	if terms := mangahub.SearchTerms(q.Q, MaxQueryTerms); len(terms) > 0 {
+		errs = append(errs, mangahub.FieldError("q", "must be at most %d bytes", MaxQueryBytes))
+	} else if terms := mangahub.SearchTerms(q.Q, MaxQueryTerms); len(terms) > 0 {
 		f.Terms = terms // nil otherwise: no term filter
 	}
 
 	if len(q.Genres) > MaxQueryGenres {
-		return f, mangahub.FieldError("genre", "may be given at most %d times", MaxQueryGenres)
+		errs = append(errs, mangahub.FieldError("genre", "may be given at most %d times", MaxQueryGenres))
+	} else {
+		genres, err := cleanGenres(q.Genres, "genre")
+		f.Genres, errs = genres, append(errs, err)
 	}
-	genres, err := cleanGenres(q.Genres, "genre")
-	if err != nil {
-		return f, err
-	}
-	f.Genres = genres
 
 	if q.Status != "" {
 		st := mangahub.MangaStatus(q.Status)
 		if !st.Valid() {
-			return f, mangahub.FieldError("status", "must be one of ongoing, completed, hiatus, cancelled")
+			errs = append(errs, mangahub.FieldError("status", "must be one of ongoing, completed, hiatus, cancelled"))
 		}
 		f.Status = st
 	}
 
 	if n := utf8.RuneCountInString(q.Author); n > MaxAuthorLen {
-		return f, mangahub.FieldError("author", "must be at most %d characters", MaxAuthorLen)
+		errs = append(errs, mangahub.FieldError("author", "must be at most %d characters", MaxAuthorLen))
 	}
 	f.Author = mangahub.FoldSearch(q.Author)
 
@@ -77,7 +82,7 @@ func (q Query) filter() (mangahub.MangaFilter, error) {
 	case q.Sort == "":
 		f.Sort = mangahub.SortTitle
 	case !sort.Valid():
-		return f, mangahub.FieldError("sort", "must be one of title, -updated_at, year, -year, relevance")
+		errs = append(errs, mangahub.FieldError("sort", "must be one of title, -updated_at, year, -year, relevance"))
 	case sort == mangahub.SortRelevance && len(f.Terms) == 0:
 		// Without terms every entry is equally relevant; title order keeps
 		// pages stable and spares stores a special case.
@@ -86,20 +91,29 @@ func (q Query) filter() (mangahub.MangaFilter, error) {
 		f.Sort = sort
 	}
 
+	var err error
 	f.Limit, f.Offset, err = page(q.Limit, q.Offset)
-	return f, err
+	if err := mangahub.ValidationOf(append(errs, err)...); err != nil {
+		return mangahub.MangaFilter{}, err
+	}
+	return f, nil
 }
 
-// page validates a limit and offset pair; a zero limit means the default.
+// page validates a limit and offset pair, both at once; a zero limit means
+// the default.
 func page(limit, offset int) (int, int, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
+	var errs []error
 	if limit < 1 || limit > MaxLimit {
-		return 0, 0, mangahub.FieldError("limit", "must be between 1 and %d", MaxLimit)
+		errs = append(errs, mangahub.FieldError("limit", "must be between 1 and %d", MaxLimit))
 	}
 	if offset < 0 || offset > MaxOffset {
-		return 0, 0, mangahub.FieldError("offset", "must be between 0 and %d", MaxOffset)
+		errs = append(errs, mangahub.FieldError("offset", "must be between 0 and %d", MaxOffset))
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return 0, 0, err
 	}
 	return limit, offset, nil
 }
@@ -115,6 +129,24 @@ func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*man
 		items = []*mangahub.Manga{}
 	}
 	return items, total, nil
+}
+
+// Summaries returns the summaries of the manga with ids, by ID, asking the
+// store once however many there are; IDs of no manga are left out. A
+// library page is shown with one call, not one per entry.
+func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangahub.MangaSummary, error) {
+	out := make(map[int64]*mangahub.MangaSummary, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ms, err := s.store.FindMangaSummaries(ctx, ids)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	for _, m := range ms {
+		out[m.ID] = m
+	}
+	return out, nil
 }
 
 // FindMangaByID returns one manga; CodeNotFound when there is none.
@@ -137,17 +169,22 @@ func cleanGenres(in []string, field string) ([]string, error) {
 	}
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
+	var errs []error
 	for _, g := range in {
 		g = strings.TrimSpace(g)
 		if err := checkGenreName(g, field); err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
-		key := strings.ToLower(g)
+		key := mangahub.GenreKey(g)
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
 		out = append(out, g)
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

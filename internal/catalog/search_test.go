@@ -20,8 +20,8 @@ func TestSearchNormalisesTheFilter(t *testing.T) {
 			mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 20}},
 		{"terms are folded words, relevance by default", catalog.Query{Q: "  Pokémon   ADVENTURES! "},
 			mangahub.MangaFilter{Terms: []string{"pokemon", "adventures"}, Sort: mangahub.SortRelevance, Limit: 20}},
-		{"punctuation only means no terms", catalog.Query{Q: "!!! ..."},
-			mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 20}},
+		{"punctuation inside a word makes a phrase", catalog.Query{Q: "n_ruto 50%"},
+			mangahub.MangaFilter{Terms: []string{"n ruto", "50"}, Sort: mangahub.SortRelevance, Limit: 20}},
 		{"at most 10 terms", catalog.Query{Q: "a b c d e f g h i j k l"},
 			mangahub.MangaFilter{Terms: strings.Fields("a b c d e f g h i j"), Sort: mangahub.SortRelevance, Limit: 20}},
 		{"explicit sort wins over relevance", catalog.Query{Q: "one piece", Sort: "-year"},
@@ -61,6 +61,26 @@ func TestSearchNormalisesTheFilter(t *testing.T) {
 				t.Fatalf("filter = %+v\n          want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSearchOfNoWordFindsNothing: "%" and "_" are not wildcards; a query
+// with no letter or digit asks for something no manga holds.
+func TestSearchOfNoWordFindsNothing(t *testing.T) {
+	for _, q := range []string{"%", "_", "!!! ...", "%_%"} {
+		st := newMangaStore()
+		items, total, err := catalog.New(st).Search(context.Background(), catalog.Query{Q: q})
+		if err != nil || items == nil || len(items) != 0 || total != 0 {
+			t.Errorf("Search(%q) = %v, %d, %v; want an empty page", q, items, total, err)
+		}
+		if f, asked := st.lastFilter(); asked {
+			t.Errorf("Search(%q) asked the store for %+v", q, f)
+		}
+	}
+	// Validation still applies.
+	_, _, err := catalog.New(newMangaStore()).Search(context.Background(), catalog.Query{Q: "%", Limit: 500})
+	if !mangahub.IsCode(err, mangahub.CodeValidation) {
+		t.Errorf("Search with a bad limit = %v, want validation_failed", err)
 	}
 }
 
@@ -109,5 +129,32 @@ func TestFindMangaByID(t *testing.T) {
 	for _, id := range []int64{0, -1, m.ID + 1} {
 		_, err := svc.FindMangaByID(context.Background(), id)
 		wantCode(t, err, mangahub.CodeNotFound)
+	}
+}
+
+func TestSummariesAskTheStoreOnce(t *testing.T) {
+	st := newMangaStore()
+	svc := catalog.New(st)
+	ctx := context.Background()
+	var ids []int64
+	for _, title := range []string{"Naruto", "Bleach", "Monster"} {
+		m := &mangahub.Manga{Title: title, Author: "Someone", TotalChapters: ptr(700)}
+		if err := svc.CreateManga(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	got, err := svc.Summaries(ctx, append(ids, 999))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.summaryCalls != 1 {
+		t.Errorf("the store was asked %d times, want once", st.summaryCalls)
+	}
+	if len(got) != 3 || got[ids[1]].Title != "Bleach" || got[ids[1]].Slug != "bleach" || *got[ids[1]].TotalChapters != 700 || got[999] != nil {
+		t.Errorf("Summaries = %v", got)
+	}
+	if got, err := svc.Summaries(ctx, nil); err != nil || len(got) != 0 || st.summaryCalls != 1 {
+		t.Errorf("Summaries(nil) = %v, %v after %d calls; want an empty map without asking", got, err, st.summaryCalls)
 	}
 }

@@ -59,7 +59,7 @@ func TestClientCommands(t *testing.T) {
 	if n := strings.Count(out, "\n"); n != 5 || !strings.Contains(out, "3 of ") {
 		t.Fatalf("search by genres: %d lines, want a header, 3 rows and a count:\n%s", n, out)
 	}
-	if out := u.must("", "manga", "show", id); !containsAll(out, "#"+id+" One Piece", "author:", "Eiichiro Oda", "genres:") {
+	if out := u.must("", "manga", "show", id); !containsAll(out, "#"+id+" One Piece", "also known as:", "ワンピース", "author:", "Eiichiro Oda", "genres:") {
 		t.Fatalf("manga show: %q", out)
 	}
 	if m := decode[mangahub.Manga](t, u.must("", "manga", "show", id, "--json")); m.Title != "One Piece" {

@@ -19,6 +19,7 @@ import (
 	"github.com/mangahub/mangahub/internal/client"
 	"github.com/mangahub/mangahub/internal/config"
 	"github.com/mangahub/mangahub/internal/server"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // testServer is one in-process `mangahub serve` on loopback ports.
@@ -63,7 +64,7 @@ func startServer(t *testing.T, dataDir string, extra map[string]string) *testSer
 		})
 	}
 	t.Cleanup(ts.stop)
-	waitFor(t, 30*time.Second, "/readyz to answer 200", func() bool {
+	testenv.Eventually(t, 30*time.Second, "/readyz to answer 200", func() bool {
 		resp, err := http.Get(ts.URL + "/readyz")
 		if err != nil {
 			return false
@@ -81,20 +82,6 @@ func (ts *testServer) restart(t *testing.T) *testServer {
 	return startServer(t, ts.dataDir, map[string]string{
 		"MANGAHUB_HTTP_ADDR": strings.TrimPrefix(ts.URL, "http://"), "MANGAHUB_TCP_ADDR": ts.TCP,
 	})
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", within, what)
-		}
-		<-tick.C
-	}
 }
 
 // user is one person at a terminal: a configuration directory of their own

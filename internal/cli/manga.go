@@ -102,6 +102,9 @@ func (a *app) mangaShowCommand(o *clientOptions) *cobra.Command {
 			}
 			fmt.Fprintln(a.env.Stdout, mangaLabel(m.ID, m.Title))
 			t := newTable(a.env.Stdout)
+			if len(m.AltTitles) > 0 {
+				t.row("also known as:", strings.Join(m.AltTitles, ", "))
+			}
 			t.row("author:", m.Author)
 			t.row("status:", string(m.Status))
 			t.row("chapters:", optInt(m.TotalChapters))

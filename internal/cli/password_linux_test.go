@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/mangahub/mangahub/internal/cli"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // openPTY opens a pseudo-terminal: the master end (the keyboard and screen)
@@ -79,7 +80,7 @@ func TestPasswordFromTerminal(t *testing.T) {
 				// Type only once the prompt is out and echo is off, as a
 				// person would; typing earlier would be echoed by the
 				// terminal before the command could stop it.
-				waitFor(t, 10*time.Second, "prompt "+strconv.Quote(prompt), func() bool {
+				testenv.Eventually(t, 10*time.Second, "prompt "+strconv.Quote(prompt), func() bool {
 					return strings.Contains(stderr.String(), prompt) && echoOff(t, tty)
 				})
 				if _, err := master.WriteString(password + "\r"); err != nil {

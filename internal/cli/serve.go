@@ -24,12 +24,9 @@ empty catalog is seeded with the sample. SIGINT or SIGTERM stops it cleanly.`,
 		DisableFlagParsing:    true,
 		DisableFlagsInUseLine: true,
 		RunE: a.run(func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadConfig(cmd, a.env, args)
+			cfg, err := loadConfig(cmd, a.env, args, (*config.Config).RequireSecret)
 			if cfg == nil {
 				return err
-			}
-			if err := cfg.RequireSecret(); err != nil {
-				return fmt.Errorf("%w: configuration:\n%v", errUsage, err)
 			}
 			logger := server.NewLogger(cfg, a.env.Stderr)
 			srv, err := server.New(cmd.Context(), cfg, logger, version())
@@ -77,14 +74,20 @@ func configHelp(cmd *cobra.Command, _ []string) {
 	config.Usage(w)
 }
 
-// loadConfig reads the configuration from the environment and args. When
-// args ask for help, it prints the command's help and returns a nil Config
-// and a nil error: the command is done.
-func loadConfig(cmd *cobra.Command, env Env, args []string) (*config.Config, error) {
+// loadConfig reads the configuration from the environment and args, and
+// reports every problem of it, and of the command's own checks, at once
+// (exit status 2). When args ask for help, it prints the command's help and
+// returns a nil Config and a nil error: the command is done.
+func loadConfig(cmd *cobra.Command, env Env, args []string, checks ...func(*config.Config) error) (*config.Config, error) {
 	cfg, err := config.Load(env.Getenv, args)
 	if errors.Is(err, flag.ErrHelp) {
 		configHelp(cmd, args)
 		return nil, nil
+	}
+	if cfg != nil {
+		for _, check := range checks {
+			err = errors.Join(err, check(cfg))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: configuration:\n%v", errUsage, err)

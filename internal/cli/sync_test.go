@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mangahub/mangahub/internal/cli"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // watch runs `mangahub sync watch` for u until the test ends, and returns
@@ -73,7 +74,7 @@ func TestSyncWatch(t *testing.T) {
 	text, _ := u.watch(t, ts.TCP)
 	jsonOut, _ := u.watch(t, ts.TCP, "--json")
 	text.await(t, 10*time.Second, 0, "connected to "+ts.TCP+" as erin")
-	waitFor(t, 10*time.Second, "both watches to connect", func() bool { return tcpConnections(t, ts) == 2 })
+	testenv.Eventually(t, 10*time.Second, "both watches to connect", func() bool { return tcpConnections(t, ts) == 2 })
 
 	phone.must("", "progress", "set", "1", "5")
 	text.await(t, 10*time.Second, 0, "updated", "#1 One Piece", "chapter 5", "reading", "version 1", "(from http)")
@@ -86,7 +87,7 @@ func TestSyncWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the access token to expire", func() bool { return time.Now().After(expires.Add(time.Second)) })
+	testenv.Eventually(t, 10*time.Second, "the access token to expire", func() bool { return time.Now().After(expires.Add(time.Second)) })
 	seen := len(text.complete())
 	ts = ts.restart(t)
 	down := text.await(t, 20*time.Second, seen, "disconnected: ")
@@ -94,7 +95,7 @@ func TestSyncWatch(t *testing.T) {
 		t.Fatalf("%q: the server's shutdown message was not shown", line)
 	}
 	text.await(t, 20*time.Second, down, "connected to "+ts.TCP+" as erin")
-	waitFor(t, 20*time.Second, "both watches to reconnect", func() bool { return tcpConnections(t, ts) == 2 })
+	testenv.Eventually(t, 20*time.Second, "both watches to reconnect", func() bool { return tcpConnections(t, ts) == 2 })
 	if after := readCredentials(t, u.configDir); after["refresh_token"] == before["refresh_token"] {
 		t.Fatal("the watches reconnected without refreshing the expired token")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/mangahub/mangahub/internal/client"
 	"github.com/mangahub/mangahub/internal/config"
 	"github.com/mangahub/mangahub/internal/server"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // testServer is one in-process `mangahub serve` on loopback ports.
@@ -45,12 +47,16 @@ func startServer(t *testing.T, dataDir string, extra map[string]string) *testSer
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	select {
-	case <-srv.Migrated():
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not migrate within 30s")
-	}
 	ts := &testServer{Base: "http://" + srv.HTTPAddr.String(), TCP: srv.TCPAddr.String()}
+	// Ready once migrated and seeded, as any client would find out.
+	testenv.Eventually(t, 30*time.Second, "/readyz to answer 200", func() bool {
+		resp, err := http.Get(ts.Base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	stopped := false
 	ts.stop = func() {
 		if !stopped {

@@ -131,19 +131,12 @@ type ProgressResult struct {
 
 // SetProgress records reading progress. A backward move without Force is
 // not an error: it answers Applied false with Reason ReasonBackwards and the
-// stored state.
+// stored state. Why a change was not applied is the server's to say (its
+// progress rules are the only ones), so the reason is passed on as it came.
 func (c *Client) SetProgress(ctx context.Context, s ProgressSet) (*ProgressResult, error) {
 	var r ProgressResult
 	if err := c.do(ctx, http.MethodPost, "/api/progress", nil, s, &r, true); err != nil {
 		return nil, err
-	}
-	if !r.Applied && r.Reason == "" && r.Progress != nil {
-		// A server that leaves reason out still tells by the state it
-		// kept: a higher chapter than asked means the move went backwards.
-		r.Reason = ReasonUnchanged
-		if r.Progress.Chapter > s.Chapter {
-			r.Reason = ReasonBackwards
-		}
 	}
 	return &r, nil
 }

@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mangahub/mangahub/internal/auth"
 	"github.com/mangahub/mangahub/internal/ratelimit"
 )
 
@@ -24,9 +26,6 @@ const (
 	WriteThrough = "write-through"
 	WriteBehind  = "write-behind"
 )
-
-// MinSecretBytes is the shortest HMAC secret accepted anywhere.
-const MinSecretBytes = 32
 
 // Services says which parts a serve process runs.
 type Services struct {
@@ -74,67 +73,86 @@ type Config struct {
 	LogLevel  slog.Level
 	LogFormat string // json | text
 
+	// AllowedOrigins are the origin patterns (host or scheme://host, with
+	// path.Match wildcards) of other sites whose pages may open /ws; empty
+	// means the page's own origin only. Clients that send no Origin (not
+	// browsers) are always let in.
+	AllowedOrigins []string
+
 	Services Services
 }
 
 // option is one configuration entry: its variable, default and parser.
+// shown is the default as the reference tables word it, when the value
+// itself ("") would say nothing.
 type option struct {
-	env, def, help string
-	set            func(c *Config, v string) error
+	env, def, shown, help string
+	set                   func(c *Config, v string) error
 }
 
 var options = []option{
-	{"MANGAHUB_HTTP_ADDR", ":8080", "HTTP API, WebSocket, health and metrics address", func(c *Config, v string) error { return addr(&c.HTTPAddr, v) }},
-	{"MANGAHUB_TCP_ADDR", ":8081", "TCP sync server address", func(c *Config, v string) error { return addr(&c.TCPAddr, v) }},
-	{"MANGAHUB_DATA_DIR", "./data", "embedded database and generated secrets", func(c *Config, v string) error {
+	{"MANGAHUB_HTTP_ADDR", ":8080", "", "HTTP API, WebSocket, health and metrics address", func(c *Config, v string) error { return addr(&c.HTTPAddr, v) }},
+	{"MANGAHUB_TCP_ADDR", ":8081", "", "TCP sync server address", func(c *Config, v string) error { return addr(&c.TCPAddr, v) }},
+	{"MANGAHUB_DATA_DIR", "./data", "", "embedded database and generated secrets", func(c *Config, v string) error {
 		if v == "" {
 			return errors.New("must not be empty")
 		}
 		c.DataDir = v
 		return nil
 	}},
-	{"MANGAHUB_DATABASE_URL", "", "postgres://… selects PostgreSQL; empty is embedded SQLite", func(c *Config, v string) error {
+	{"MANGAHUB_DATABASE_URL", "", "empty: SQLite", "postgres://… selects PostgreSQL; empty is embedded SQLite in the data directory", func(c *Config, v string) error {
 		c.DatabaseURL = v
 		return urlScheme(v, "postgres", "postgresql")
 	}},
-	{"MANGAHUB_REDIS_URL", "", "redis://… selects Redis; empty is in-process", func(c *Config, v string) error {
+	{"MANGAHUB_REDIS_URL", "", "empty: in-process", "redis://… selects Redis (hot store, write-behind queue, cross-instance bus); empty is in-process", func(c *Config, v string) error {
 		c.RedisURL = v
 		return urlScheme(v, "redis", "rediss")
 	}},
-	{"MANGAHUB_WRITE_MODE", "", "write-behind (default with Redis) or write-through (default without)", func(c *Config, v string) error {
+	{"MANGAHUB_WRITE_MODE", "", "write-through", "write-through, or write-behind (needs Redis; the default with Redis)", func(c *Config, v string) error {
 		switch v {
 		case "", WriteThrough, WriteBehind:
 			c.WriteMode = v
 			return nil
 		}
-		return fmt.Errorf("%q is not %s or %s", v, WriteThrough, WriteBehind)
+		return fmt.Errorf("%q is not one of %s, %s", v, WriteThrough, WriteBehind)
 	}},
-	{"MANGAHUB_FLUSH_INTERVAL", "1s", "write-behind flush period", func(c *Config, v string) error { return duration(&c.FlushInterval, v, time.Millisecond, 24*time.Hour) }},
-	{"MANGAHUB_FLUSH_BATCH", "1000", "flush early at this many pending records", func(c *Config, v string) error { return integer(&c.FlushBatch, v, 1, 1_000_000) }},
-	{"MANGAHUB_JWT_SECRET", "", "HMAC secret shared by every instance, at least 32 bytes", func(c *Config, v string) error {
-		if v != "" && len(v) < MinSecretBytes {
-			return fmt.Errorf("is %d bytes; at least %d are required", len(v), MinSecretBytes)
+	{"MANGAHUB_FLUSH_INTERVAL", "1s", "", "write-behind flush period", func(c *Config, v string) error { return duration(&c.FlushInterval, v, time.Millisecond, 24*time.Hour) }},
+	{"MANGAHUB_FLUSH_BATCH", "1000", "", "flush early at this many pending records", func(c *Config, v string) error { return integer(&c.FlushBatch, v, 1, 1_000_000) }},
+	{"MANGAHUB_JWT_SECRET", "", "generated (SQLite)", "HMAC secret shared by every instance, at least 32 bytes; required with PostgreSQL", func(c *Config, v string) error {
+		if v != "" && len(v) < auth.MinSecretLen {
+			return fmt.Errorf("is %d bytes; at least %d are required", len(v), auth.MinSecretLen)
 		}
 		c.JWTSecret = []byte(v)
 		return nil
 	}},
-	{"MANGAHUB_ACCESS_TOKEN_TTL", "15m", "access token lifetime", func(c *Config, v string) error { return duration(&c.AccessTokenTTL, v, time.Second, 24*time.Hour) }},
-	{"MANGAHUB_REFRESH_TOKEN_TTL", "720h", "refresh token lifetime", func(c *Config, v string) error {
+	{"MANGAHUB_ACCESS_TOKEN_TTL", "15m", "", "access token lifetime", func(c *Config, v string) error { return duration(&c.AccessTokenTTL, v, time.Second, 24*time.Hour) }},
+	{"MANGAHUB_REFRESH_TOKEN_TTL", "720h", "", "refresh token lifetime", func(c *Config, v string) error {
 		return duration(&c.RefreshTokenTTL, v, time.Minute, 365*24*time.Hour)
 	}},
-	{"MANGAHUB_TCP_AUTH_TIMEOUT", "10s", "close connections not authenticated by then", func(c *Config, v string) error {
+	{"MANGAHUB_TCP_AUTH_TIMEOUT", "10s", "", "close connections not authenticated by then", func(c *Config, v string) error {
 		return duration(&c.TCPAuthTimeout, v, 10*time.Millisecond, time.Hour)
 	}},
-	{"MANGAHUB_TCP_IDLE_TIMEOUT", "30m", "close connections silent for this long", func(c *Config, v string) error {
+	{"MANGAHUB_TCP_IDLE_TIMEOUT", "30m", "", "close connections silent for this long", func(c *Config, v string) error {
 		return duration(&c.TCPIdleTimeout, v, 10*time.Millisecond, 7*24*time.Hour)
 	}},
-	{"MANGAHUB_RATE_LIMIT", "20/s,burst=40", "progress writes per user", func(c *Config, v string) error { return limit(&c.RateLimit, v) }},
-	{"MANGAHUB_AUTH_RATE_LIMIT", "1/s,burst=20", "register/login per client address, failed logins per username", func(c *Config, v string) error { return limit(&c.AuthRateLimit, v) }},
-	{"MANGAHUB_TCP_MAX_CONNS_PER_USER", "20", "live TCP + WebSocket connections per user per instance", func(c *Config, v string) error { return integer(&c.TCPMaxConnsPerUser, v, 1, 100_000) }},
-	{"MANGAHUB_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
-	{"MANGAHUB_LOG_FORMAT", "json", "json or text", func(c *Config, v string) error {
+	{"MANGAHUB_RATE_LIMIT", "20/s,burst=40", "", "progress writes per user", func(c *Config, v string) error { return limit(&c.RateLimit, v) }},
+	{"MANGAHUB_AUTH_RATE_LIMIT", "1/s,burst=20", "", "register/login per client address, failed logins per username", func(c *Config, v string) error { return limit(&c.AuthRateLimit, v) }},
+	{"MANGAHUB_TCP_MAX_CONNS_PER_USER", "20", "", "live TCP + WebSocket connections per user per instance", func(c *Config, v string) error { return integer(&c.TCPMaxConnsPerUser, v, 1, 100_000) }},
+	{"MANGAHUB_ALLOWED_ORIGINS", "", "empty: same origin", "other sites whose pages may open /ws: comma-separated host patterns (app.example.com, *.example.com, https://app.example.com)", func(c *Config, v string) error {
+		origins, err := originPatterns(v)
+		c.AllowedOrigins = origins
+		return err
+	}},
+	{"MANGAHUB_LOG_LEVEL", "info", "", "debug, info, warn or error", func(c *Config, v string) error {
+		switch v {
+		case "debug", "info", "warn", "error":
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}
+		return fmt.Errorf("%q is not one of debug, info, warn, error", v)
+	}},
+	{"MANGAHUB_LOG_FORMAT", "json", "", "json or text", func(c *Config, v string) error {
 		if v != "json" && v != "text" {
-			return fmt.Errorf("%q is not json or text", v)
+			return fmt.Errorf("%q is not one of json, text", v)
 		}
 		c.LogFormat = v
 		return nil
@@ -148,7 +166,9 @@ func flagName(env string) string {
 
 // Load reads the configuration from getenv, then from args (flags such as
 // --http-addr=:9090 and --services=http,tcp). It returns every problem found,
-// joined, naming the variable or flag at fault.
+// joined, naming the variable or flag at fault; with them, the configuration
+// as far as it could be read, so that a caller may add its own checks
+// (RequireSecret) to the same report.
 func Load(getenv func(string) string, args []string) (*Config, error) {
 	fs := flag.NewFlagSet("mangahub", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -189,23 +209,74 @@ func Load(getenv func(string) string, args []string) (*Config, error) {
 		// would lose acknowledged changes.
 		errs = append(errs, errors.New("MANGAHUB_WRITE_MODE: write-behind needs MANGAHUB_REDIS_URL (pending writes must survive a crash)"))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, errors.Join(errs...)
 }
 
-// Usage writes the flag and variable reference.
+// Usage writes the flag and variable reference, with the defaults worded as
+// the README and docs/configuration.md word them.
 func Usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration (environment variable, flag, default):")
 	for _, o := range options {
-		def := o.def
-		if def == "" {
-			def = `""`
-		}
-		fmt.Fprintf(w, "  %-34s --%-26s %-16s %s\n", o.env, flagName(o.env), def, o.help)
+		fmt.Fprintf(w, "  %-34s --%-26s %-20s %s\n", o.env, flagName(o.env), o.Default(), o.help)
 	}
-	fmt.Fprintf(w, "  %-34s --%-26s %-16s %s\n", "", "services", "http,tcp,worker", "parts to run")
+	fmt.Fprintf(w, "  %-34s --%-26s %-20s %s\n", "", "services", "http,tcp,worker", "parts to run")
+}
+
+// Default is the default of o as the reference tables word it.
+func (o option) Default() string {
+	if o.shown != "" {
+		return o.shown
+	}
+	return o.def
+}
+
+// Defaults maps every variable to its default, as Usage shows it.
+func Defaults() map[string]string {
+	m := make(map[string]string, len(options))
+	for _, o := range options {
+		m[o.env] = o.Default()
+	}
+	return m
+}
+
+// originPatterns parses MANGAHUB_ALLOWED_ORIGINS: comma-separated patterns
+// matched (case-insensitively, with path.Match) against the Origin header's
+// host, or against scheme://host when the pattern has a scheme. It refuses
+// what cannot match an origin, and "*", which would let every site's pages
+// act for the users who visit them.
+func originPatterns(v string) ([]string, error) {
+	var (
+		out  []string
+		errs []string
+	)
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		host := p
+		if scheme, rest, ok := strings.Cut(p, "://"); ok {
+			if scheme != "http" && scheme != "https" {
+				errs = append(errs, fmt.Sprintf("%q: the scheme must be http or https", p))
+				continue
+			}
+			host = rest
+		}
+		switch _, err := path.Match(p, ""); {
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("%q is not a valid pattern", p))
+		case host == "" || strings.ContainsAny(host, "/?#@ "):
+			errs = append(errs, fmt.Sprintf("%q is not an origin: want a host such as app.example.com, *.example.com or https://app.example.com", p))
+		case strings.Trim(host, "*") == "":
+			errs = append(errs, fmt.Sprintf("%q would allow every site; list the sites instead", p))
+		default:
+			out = append(out, p)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	return out, nil
 }
 
 // RequireSecret reports the secret rule of serving with PostgreSQL: every

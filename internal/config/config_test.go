@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,80 @@ func TestWriteBehindWithoutRedisIsRefused(t *testing.T) {
 		}), nil)
 		if err == nil || !strings.Contains(err.Error(), "MANGAHUB_REDIS_URL") {
 			t.Fatalf("database %q: err = %v", db, err)
+		}
+	}
+}
+
+func TestAllowedOrigins(t *testing.T) {
+	c, err := config.Load(env(nil), nil)
+	if err != nil || len(c.AllowedOrigins) != 0 {
+		t.Fatalf("default: %v, %v; want none (same origin only)", c.AllowedOrigins, err)
+	}
+	c, err = config.Load(env(map[string]string{
+		"MANGAHUB_ALLOWED_ORIGINS": " app.example.com, *.example.org ,https://reader.example.net,, localhost:3000",
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"app.example.com", "*.example.org", "https://reader.example.net", "localhost:3000"}
+	if strings.Join(c.AllowedOrigins, " ") != strings.Join(want, " ") {
+		t.Errorf("AllowedOrigins = %q, want %q", c.AllowedOrigins, want)
+	}
+	c, err = config.Load(env(nil), []string{"--allowed-origins=a.example.com"})
+	if err != nil || len(c.AllowedOrigins) != 1 || c.AllowedOrigins[0] != "a.example.com" {
+		t.Errorf("flag: %v, %v", c.AllowedOrigins, err)
+	}
+
+	for _, tt := range []struct{ value, want string }{
+		{"*", `"*" would allow every site`},
+		{"https://*", `"https://*" would allow every site`},
+		{"app.example.com/path", `is not an origin`},
+		{"ftp://app.example.com", `the scheme must be http or https`},
+		{"[a-", `is not a valid pattern`},
+	} {
+		_, err := config.Load(env(map[string]string{"MANGAHUB_ALLOWED_ORIGINS": "ok.example.com," + tt.value}), nil)
+		if err == nil || !strings.Contains(err.Error(), "MANGAHUB_ALLOWED_ORIGINS") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want one naming the variable and saying %q", tt.value, err, tt.want)
+		}
+	}
+}
+
+// TestProblemsInPlainWords: each problem names the variable and says what
+// is wrong the way a person would, with the accepted values.
+func TestProblemsInPlainWords(t *testing.T) {
+	for _, tt := range []struct{ name, value, want string }{
+		{"MANGAHUB_LOG_LEVEL", "loud", `MANGAHUB_LOG_LEVEL (--log-level): "loud" is not one of debug, info, warn, error`},
+		{"MANGAHUB_LOG_FORMAT", "xml", `MANGAHUB_LOG_FORMAT (--log-format): "xml" is not one of json, text`},
+		{"MANGAHUB_WRITE_MODE", "write-around", `MANGAHUB_WRITE_MODE (--write-mode): "write-around" is not one of write-through, write-behind`},
+	} {
+		_, err := config.Load(env(map[string]string{tt.name: tt.value}), nil)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s=%s: %v\nwant %s", tt.name, tt.value, err, tt.want)
+		}
+	}
+}
+
+// TestUsageShowsTheDocumentedDefaults: the help's defaults are the
+// README's, not empty strings.
+func TestUsageShowsTheDocumentedDefaults(t *testing.T) {
+	var b strings.Builder
+	config.Usage(&b)
+	if strings.Contains(b.String(), `""`) {
+		t.Errorf("usage shows an empty default:\n%s", b.String())
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v, def := range config.Defaults() {
+		if !strings.Contains(b.String(), def) {
+			t.Errorf("usage does not show %s's default %q", v, def)
+		}
+		// The README's table row of v holds the same default.
+		for line := range strings.Lines(string(readme)) {
+			if strings.HasPrefix(line, "| `"+v+"`") && !strings.Contains(line, def) {
+				t.Errorf("README row %q does not show the default %q", strings.TrimSpace(line), def)
+			}
 		}
 	}
 }

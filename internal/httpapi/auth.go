@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/mangahub/mangahub"
@@ -11,8 +10,11 @@ import (
 
 type registerInput struct {
 	Body struct {
-		Username string `json:"username" minLength:"3" maxLength:"32" pattern:"^[A-Za-z0-9_.-]+$" patternDescription:"letters, digits, '_', '.' and '-'" doc:"3–32 characters of A–Z, a–z, 0–9, '_', '.', '-'."`
-		Email    string `json:"email" maxLength:"254" doc:"A unique email address."`
+		// The rules are checked by the auth service, not by the schema, so
+		// that every problem is reported at once and worded as the CLI's
+		// user create words it.
+		Username string `json:"username" doc:"3–32 characters of A–Z, a–z, 0–9, '_', '.', '-'."`
+		Email    string `json:"email" doc:"A unique email address, at most 254 bytes."`
 		Password string `json:"password" doc:"8–72 bytes."`
 	}
 }
@@ -200,7 +202,7 @@ func (a authLimiter) peekLogin(ctx context.Context, login string) error {
 	if a.byLogin == nil {
 		return nil
 	}
-	if ok, wait, err := a.byLogin.Peek(ctx, loginKey(login)); err == nil && !ok {
+	if ok, wait, err := a.byLogin.Peek(ctx, mangahub.LoginKey(login)); err == nil && !ok {
 		return tooManyAttempts(wait)
 	}
 	return nil
@@ -208,12 +210,9 @@ func (a authLimiter) peekLogin(ctx context.Context, login string) error {
 
 func (a authLimiter) failLogin(ctx context.Context, login string) {
 	if a.byLogin != nil {
-		_ = a.byLogin.Take(ctx, loginKey(login))
+		_ = a.byLogin.Take(ctx, mangahub.LoginKey(login))
 	}
 }
-
-// loginKey matches logins the way the user store does: case-insensitively.
-func loginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
 
 func tooManyAttempts(wait time.Duration) error {
 	return &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "too many attempts; retry later", RetryAfter: wait}

@@ -246,3 +246,41 @@ func wantRetryAfter(t *testing.T, res response, p problemBody) {
 		t.Errorf("retry_after_ms = %d does not round up to Retry-After %d", p.RetryAfterMS, secs)
 	}
 }
+
+// TestRefreshTokenReuse: presenting a refresh token that was already
+// rotated fails, and every token descended from it stops working too
+// (reuse detection); the account's other sessions are left alone.
+func TestRefreshTokenReuse(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	post := func(path string, body any) response {
+		t.Helper()
+		return send(t, e.h, request{method: http.MethodPost, path: path, body: body})
+	}
+	login := func() loginBody {
+		t.Helper()
+		var s loginBody
+		post("/auth/login", map[string]string{"username": "reader", "password": testPassword}).wantStatus(t, http.StatusOK).decode(t, &s)
+		return s
+	}
+	refresh := func(token string) response {
+		t.Helper()
+		return post("/auth/refresh", map[string]string{"refresh_token": token})
+	}
+	first, other := login(), login()
+
+	var second loginBody
+	refresh(first.RefreshToken).wantStatus(t, http.StatusOK).decode(t, &second)
+	var third loginBody
+	refresh(second.RefreshToken).wantStatus(t, http.StatusOK).decode(t, &third)
+
+	// first was rotated long ago: whoever presents it now holds a copy.
+	p := refresh(first.RefreshToken).wantProblem(t, http.StatusUnauthorized, "invalid_token")
+	if !strings.Contains(p.Detail, "already used") {
+		t.Errorf("detail = %q, want it to say the token was already used", p.Detail)
+	}
+	// Its descendants are revoked, the newest one included.
+	refresh(third.RefreshToken).wantProblem(t, http.StatusUnauthorized, "invalid_token")
+	refresh(second.RefreshToken).wantProblem(t, http.StatusUnauthorized, "invalid_token")
+	// Another login of the same account still works.
+	refresh(other.RefreshToken).wantStatus(t, http.StatusOK)
+}

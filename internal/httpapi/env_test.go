@@ -141,6 +141,7 @@ type manga struct {
 	ID            int64     `json:"id"`
 	Slug          string    `json:"slug"`
 	Title         string    `json:"title"`
+	AltTitles     []string  `json:"alt_titles"`
 	Author        string    `json:"author"`
 	Status        string    `json:"status"`
 	TotalChapters *int      `json:"total_chapters"`

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/mangahub/mangahub"
 )
@@ -34,6 +36,8 @@ func statusOf(code mangahub.ErrorCode) int {
 		return http.StatusForbidden
 	case mangahub.CodeNotFound, mangahub.CodeMangaNotFound:
 		return http.StatusNotFound
+	case mangahub.CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case mangahub.CodeUsernameTaken, mangahub.CodeEmailTaken, mangahub.CodeConflict:
 		return http.StatusConflict
 	case mangahub.CodeMessageTooLarge:
@@ -53,14 +57,20 @@ type problem struct {
 	Title  string             `json:"title" doc:"The HTTP status text."`
 	Status int                `json:"status" doc:"The HTTP status code."`
 	Detail string             `json:"detail" doc:"What went wrong, for people; never SQL or a stack trace."`
-	Code   mangahub.ErrorCode `json:"code" enum:"validation_failed,invalid_json,unauthenticated,invalid_credentials,invalid_token,token_expired,forbidden,not_found,manga_not_found,username_taken,email_taken,conflict,rate_limited,message_too_large,unavailable,internal" doc:"Stable machine-readable error code."`
+	Code   mangahub.ErrorCode `json:"code" enum:"validation_failed,invalid_json,unauthenticated,invalid_credentials,invalid_token,token_expired,forbidden,not_found,manga_not_found,method_not_allowed,username_taken,email_taken,conflict,rate_limited,message_too_large,unavailable,internal" doc:"Stable machine-readable error code."`
 	// Progress is the current state on a progress conflict (null when there
 	// is no record yet).
-	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On conflict: the current state of the record (null when there is none)."`
+	Progress *mangahub.Progress `json:"progress,omitempty" doc:"On a progress conflict (expected_version): the current state of the record, null when there is none. Other conflicts (a taken slug, a duplicate genre) have no progress."`
 	// RetryAfterMS repeats Retry-After with millisecond precision.
 	RetryAfterMS int64 `json:"retry_after_ms,omitempty" doc:"On rate_limited: how long to wait, in milliseconds."`
+	// Errors lists every problem of a validation error; Detail names them
+	// all too, joined with "; ".
+	Errors []mangahub.FieldProblem `json:"errors,omitempty" nullable:"false" doc:"On validation_failed: every problem at once, each with the field it is about (such as password, or alt_titles[1]) and what is wrong, in plain words."`
 
 	retryAfter time.Duration
+	// ofProgress: a conflict over a progress record, which always carries
+	// "progress".
+	ofProgress bool
 	// cause is logged, never sent.
 	cause error
 }
@@ -76,17 +86,25 @@ func (p *problem) ContentType(ct string) string {
 	return ct
 }
 
-// MarshalJSON writes "progress" on every conflict, as null when there is no
-// record, and leaves it out of every other problem.
+// MarshalJSON writes "progress" on every progress conflict, as null when
+// there is no record, and leaves it out of every other problem. Like huma's
+// encoder, it does not escape HTML: "<" in a message stays "<".
 func (p *problem) MarshalJSON() ([]byte, error) {
 	type plain problem // no methods, so no recursion
-	if p.Code != mangahub.CodeConflict {
-		return json.Marshal((*plain)(p))
+	var v any = (*plain)(p)
+	if p.ofProgress {
+		v = struct {
+			*plain
+			Progress *mangahub.Progress `json:"progress"`
+		}{(*plain)(p), p.Progress}
 	}
-	return json.Marshal(struct {
-		*plain
-		Progress *mangahub.Progress `json:"progress"`
-	}{(*plain)(p), p.Progress})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // eachHeader calls set for the headers that go with p.
@@ -146,9 +164,11 @@ func problemOf(err error) *problem {
 		p.Detail = "service temporarily unavailable"
 		p.cause = err
 	case mangahub.CodeConflict:
-		p.Progress = e.Progress
+		p.Progress, p.ofProgress = e.Progress, e.OfProgress
 	case mangahub.CodeRateLimited:
 		p.setRetryAfter(e.RetryAfter)
+	case mangahub.CodeValidation:
+		p.Errors = e.Fields
 	}
 	if p.Detail == "" {
 		p.Detail = p.Title
@@ -186,23 +206,26 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 	case status == http.StatusBadRequest && msg == "request body is required":
 		return newProblem(mangahub.CodeInvalidJSON, msg)
 	case status == http.StatusBadRequest:
-		return newProblem(mangahub.CodeInvalidJSON, "request body is not valid JSON: "+describe(errs))
+		return newProblem(mangahub.CodeInvalidJSON, "request body is not valid JSON: "+detailOf(describe(errs)))
 	case status == http.StatusUnsupportedMediaType:
 		return newProblem(mangahub.CodeInvalidJSON, "request body must be JSON (Content-Type: application/json)")
 	case status == http.StatusRequestEntityTooLarge:
 		return tooLarge()
 	case status == http.StatusUnprocessableEntity:
-		return newProblem(mangahub.CodeValidation, describe(errs))
-	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		p := newProblem(mangahub.CodeNotFound, "no such route")
-		p.Status, p.Title = status, http.StatusText(status)
+		problems := describe(errs)
+		p := newProblem(mangahub.CodeValidation, detailOf(problems))
+		p.Errors = problems
 		return p
+	case status == http.StatusNotFound:
+		return newProblem(mangahub.CodeNotFound, "no such route")
+	case status == http.StatusMethodNotAllowed:
+		return newProblem(mangahub.CodeMethodNotAllowed, "method not allowed on this route")
 	case status == http.StatusRequestTimeout:
 		p := newProblem(mangahub.CodeInvalidJSON, "timed out reading the request body")
 		p.Status, p.Title = status, http.StatusText(status)
 		return p
 	case status >= 400 && status < 500:
-		p := newProblem(mangahub.CodeValidation, describe(errs))
+		p := newProblem(mangahub.CodeValidation, detailOf(describe(errs)))
 		p.Status, p.Title = status, http.StatusText(status)
 		return p
 	default:
@@ -217,15 +240,16 @@ func problemFromHuma(status int, msg string, errs []error) *problem {
 // maxDetails bounds how many validation errors one response lists.
 const maxDetails = 5
 
-// describe renders huma's error details as "field: message; …".
-func describe(errs []error) string {
-	var parts []string
+// describe turns huma's error details into problems, each naming the
+// field as the client sent it.
+func describe(errs []error) []mangahub.FieldProblem {
+	var out []mangahub.FieldProblem
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
-		if len(parts) == maxDetails {
-			parts = append(parts, fmt.Sprintf("and %d more", len(errs)-maxDetails))
+		if len(out) == maxDetails {
+			out = append(out, mangahub.FieldProblem{Message: fmt.Sprintf("and %d more", len(errs)-maxDetails)})
 			break
 		}
 		var d huma.ErrorDetailer
@@ -244,17 +268,26 @@ func describe(errs []error) string {
 					field = f
 				}
 			}
-			parts = append(parts, field+": "+truncate(msg))
+			out = append(out, mangahub.FieldProblem{Field: field, Message: truncate(msg)})
 			continue
 		}
 		msg := err.Error()
 		if _, clean, ok := goTypeError(msg); ok {
 			msg = clean
 		}
-		parts = append(parts, truncate(msg))
+		out = append(out, mangahub.FieldProblem{Message: truncate(msg)})
 	}
-	if len(parts) == 0 {
+	return out
+}
+
+// detailOf words problems as a problem's detail: "field: message; …".
+func detailOf(problems []mangahub.FieldProblem) string {
+	if len(problems) == 0 {
 		return "invalid request"
+	}
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		parts[i] = p.String()
 	}
 	return strings.Join(parts, "; ")
 }
@@ -306,11 +339,37 @@ func truncate(s string) string {
 
 var installOnce sync.Once
 
-// installProblems makes huma build its errors as problems. huma keeps these
-// constructors in package variables, so this is process-wide; it is
-// idempotent and every handler New builds agrees on it.
+// plainMessages words huma's schema checks the way the services word
+// theirs ("must be at least 0", not "expected number >= 0"), so that a
+// client reads the same sentence whichever layer found the problem.
+func plainMessages() {
+	validation.MsgExpectedMinimumNumber = "must be at least %v"
+	validation.MsgExpectedExclusiveMinimumNumber = "must be more than %v"
+	validation.MsgExpectedMaximumNumber = "must be at most %v"
+	validation.MsgExpectedExclusiveMaximumNumber = "must be less than %v"
+	validation.MsgExpectedMinLength = "must be at least %d characters"
+	validation.MsgExpectedMaxLength = "must be at most %d characters"
+	validation.MsgExpectedMinItems = "must list at least %d items"
+	validation.MsgExpectedMaxItems = "must list at most %d items"
+	validation.MsgExpectedOneOf = "must be one of %s"
+	validation.MsgExpectedBoolean = "must be true or false"
+	validation.MsgExpectedNumber = "must be a number"
+	validation.MsgExpectedInteger = "must be a whole number"
+	validation.MsgExpectedString = "must be a string"
+	validation.MsgExpectedArray = "must be an array"
+	validation.MsgExpectedObject = "must be an object"
+	validation.MsgExpectedRFC3339DateTime = "must be a date and time such as 2024-05-01T21:14:00Z (RFC 3339)"
+	validation.MsgExpectedBePattern = "must be %s"
+	validation.MsgExpectedMatchPattern = "must match the pattern %s"
+}
+
+// installProblems makes huma build its errors as problems, worded plainly.
+// huma keeps these constructors and messages in package variables, so this
+// is process-wide; it is idempotent and every handler New builds agrees on
+// it.
 func installProblems() {
 	installOnce.Do(func() {
+		plainMessages()
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 			return problemFromHuma(status, msg, errs)
 		}
@@ -333,5 +392,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
 	p.eachHeader(h.Set)
 	h.Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }

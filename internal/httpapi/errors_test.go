@@ -143,3 +143,64 @@ func TestServiceErrorBodies(t *testing.T) {
 		t.Errorf("readyz body = %s", res.Body)
 	}
 }
+
+type validationBody struct {
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// TestValidationReportsEveryProblem: one answer names every problem of the
+// input, in plain words, whichever layer found them.
+func TestValidationReportsEveryProblem(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := e.createManga(t, map[string]any{"title": "Monster"})
+	tests := []struct {
+		name string
+		req  request
+		want []string // "field: message", in order
+	}{
+		{"register", request{method: http.MethodPost, path: "/auth/register",
+			body: `{"username":"ab","email":"bad","password":"short"}`},
+			[]string{"username: must be at least 3 characters", "email: must contain exactly one '@'", "password: must be at least 8 bytes"}},
+		{"progress update", request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+			body: `{"manga_id":0,"chapter":-1,"status":"binging","expected_version":-2}`},
+			[]string{"manga_id: must be at least 1", "chapter: must be at least 0",
+				"status: must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading", "expected_version: must be at least 0"}},
+		{"manga create", request{method: http.MethodPost, path: "/api/manga", token: e.adminToken,
+			body: `{"title":" ","author":"","status":"paused","year":1066,"cover_url":"javascript:alert(1)"}`},
+			[]string{"title: is required", "author: is required", "status: must be one of ongoing, completed, hiatus, cancelled",
+				"year: must be between 1900 and 2100, or null", "cover_url: must be an http or https URL"}},
+		{"manga update", request{method: http.MethodPut, path: mangaPath(m.ID), token: e.adminToken,
+			body: `{"slug":"Not A Slug","total_chapters":-1,"alt_titles":["ok",""]}`},
+			[]string{"alt_titles[1]: is required", "slug: must be lower-case letters a-z and digits in words joined by single hyphens",
+				"total_chapters: must be between 0 and 100000, or null"}},
+		{"query parameters", request{method: http.MethodGet, path: "/api/manga?limit=0&offset=-1&sort=newest", token: e.userToken},
+			[]string{"sort: must be one of title, -updated_at, year, -year, relevance",
+				"limit: must be at least 1", "offset: must be at least 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := send(t, e.h, tt.req)
+			res.wantProblem(t, http.StatusUnprocessableEntity, "validation_failed")
+			if bytes.Contains(res.Body, []byte(`\u00`)) {
+				t.Errorf("escaped characters in %s", res.Body)
+			}
+			var b validationBody
+			res.decode(t, &b)
+			var got []string
+			for _, p := range b.Errors {
+				got = append(got, p.Field+": "+p.Message)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("errors:\n %s\nwant\n %s", strings.Join(got, "\n "), strings.Join(tt.want, "\n "))
+			}
+			if b.Detail != strings.Join(tt.want, "; ") {
+				t.Errorf("detail = %q", b.Detail)
+			}
+		})
+	}
+}

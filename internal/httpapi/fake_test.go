@@ -68,11 +68,11 @@ func (fakeCatalog) FindMangaByID(_ context.Context, id int64) (*mangahub.Manga, 
 // fakeProgress answers every update with a conflict or a rate limit.
 type fakeProgress struct{ httpapi.ProgressService }
 
-func (fakeProgress) Update(_ context.Context, _ string, _ mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+func (fakeProgress) Update(_ context.Context, _ string, _ mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
 	if upd.MangaID == 429 {
-		return nil, false, &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}
+		return mangahub.ProgressResult{}, &mangahub.Error{Code: mangahub.CodeRateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond}
 	}
-	return nil, false, &mangahub.Error{Code: mangahub.CodeConflict, Message: "expected_version does not match"}
+	return mangahub.ProgressResult{}, mangahub.ProgressConflict("expected_version does not match", nil)
 }
 
 type fakeEnv struct {

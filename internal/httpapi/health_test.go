@@ -52,7 +52,7 @@ func TestMetrics(t *testing.T) {
 	e.get(t, mangaPath(m.ID)).wantStatus(t, http.StatusOK)
 	e.get(t, mangaPath(m.ID+1000)).wantStatus(t, http.StatusNotFound)
 	send(t, e.h, request{method: http.MethodGet, path: "/no/such/route/12345"}).wantStatus(t, http.StatusNotFound)
-	send(t, e.h, request{method: "BREW", path: "/healthz"}).wantStatus(t, http.StatusMethodNotAllowed)
+	send(t, e.h, request{method: "BREW", path: "/healthz"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
 	send(t, e.h, request{method: http.MethodGet, path: "/api/me"}).wantStatus(t, http.StatusUnauthorized)
 
 	res := send(t, e.h, request{method: http.MethodGet, path: "/metrics"}).wantStatus(t, http.StatusOK)
@@ -109,6 +109,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		{"get", "/api/genres", true}, {"post", "/api/genres", true}, {"get", "/api/genres/{id}/manga", true},
 		{"get", "/api/progress", true}, {"get", "/api/progress/{manga_id}", true},
 		{"post", "/api/progress", true}, {"delete", "/api/progress/{manga_id}", true},
+		{"get", "/api/admin/connections", true},
 		{"get", "/healthz", false}, {"get", "/readyz", false}, {"get", "/metrics", false}, {"get", "/ws", false},
 	}
 	n := 0
@@ -126,7 +127,9 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		}
 		var op struct {
 			Security  []map[string][]string
-			Responses map[string]json.RawMessage
+			Responses map[string]struct {
+				Headers map[string]json.RawMessage
+			}
 		}
 		if err := json.Unmarshal(raw, &op); err != nil {
 			t.Fatal(err)
@@ -139,6 +142,22 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 				t.Errorf("%s %s does not document 401", r.method, r.path)
 			}
 		}
+		// Every API route may answer a wrong method and an outage.
+		if strings.HasPrefix(r.path, "/api/") || strings.HasPrefix(r.path, "/auth/") {
+			for _, code := range []string{"405", "503"} {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s %s does not document %s", r.method, r.path, code)
+				}
+			}
+			if _, ok := op.Responses["405"].Headers["Allow"]; !ok {
+				t.Errorf("%s %s: 405 without the Allow header", r.method, r.path)
+			}
+		}
+		if res, ok := op.Responses["429"]; ok {
+			if _, ok := res.Headers["Retry-After"]; !ok {
+				t.Errorf("%s %s: 429 without the Retry-After header", r.method, r.path)
+			}
+		}
 	}
 }
 
@@ -146,12 +165,35 @@ func TestUnknownRoutes(t *testing.T) {
 	e := newFakeEnv(t)
 	send(t, e.h, request{method: http.MethodGet, path: "/api/mangas"}).wantProblem(t, http.StatusNotFound, "not_found")
 	send(t, e.h, request{method: http.MethodGet, path: "/"}).wantProblem(t, http.StatusNotFound, "not_found")
-	res := send(t, e.h, request{method: http.MethodDelete, path: "/api/manga"})
-	res.wantProblem(t, http.StatusMethodNotAllowed, "not_found")
-	if got := res.Header.Values("Allow"); strings.Join(got, ",") != "GET,POST" {
-		t.Errorf("Allow = %v, want GET, POST", got)
+}
+
+// TestWrongMethod: a route that exists answered with a method it does not
+// take is 405 method_not_allowed with the Allow header, not a not_found.
+func TestWrongMethod(t *testing.T) {
+	e := newFakeEnv(t)
+	for _, tt := range []struct {
+		method, path, allow string
+	}{
+		{http.MethodPatch, "/api/progress", "GET, POST"},
+		{http.MethodOptions, "/api/manga", "GET, POST"},
+		{http.MethodDelete, "/api/manga", "GET, POST"},
+		{http.MethodPost, "/api/manga/7", "GET, PUT, DELETE"},
+		{http.MethodPut, "/api/progress/7", "GET, DELETE"},
+		{http.MethodPatch, "/healthz", "GET"},
+		{"BREW", "/healthz", "GET"},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			// Without a token too: the method is wrong whoever asks.
+			res := send(t, e.h, request{method: tt.method, path: tt.path})
+			p := res.wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
+			if got := res.Header.Values("Allow"); len(got) != 1 || got[0] != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+			if !strings.Contains(p.Detail, tt.method) || !strings.Contains(p.Detail, tt.allow) {
+				t.Errorf("detail %q names neither the method nor what is allowed", p.Detail)
+			}
+		})
 	}
-	send(t, e.h, request{method: http.MethodPatch, path: "/healthz"}).wantProblem(t, http.StatusMethodNotAllowed, "not_found")
 }
 
 func TestWebSocketMount(t *testing.T) {

@@ -43,13 +43,17 @@ type CatalogService interface {
 	Genres(ctx context.Context) ([]*mangahub.Genre, error)
 	CreateGenre(ctx context.Context, name string) (*mangahub.Genre, error)
 	GenreManga(ctx context.Context, genreID int64, limit, offset int) ([]*mangahub.Manga, int, error)
+	// Summaries returns the summaries of the manga with ids, by ID, in one
+	// store call.
+	Summaries(ctx context.Context, ids []int64) (map[int64]*mangahub.MangaSummary, error)
 }
 
 // ProgressService is what the transport needs of package progress.
 type ProgressService interface {
-	// Update reports whether the stored record changed. A conflict carries
-	// the current state in Error.Progress; rate_limited carries RetryAfter.
-	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error)
+	// Update reports whether the stored record changed, and why not. A
+	// conflict carries the current state in Error.Progress; rate_limited
+	// carries RetryAfter.
+	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error)
 	Get(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error)
 	List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error)
 	Delete(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error

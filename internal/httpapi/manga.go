@@ -26,12 +26,15 @@ func newPage[T any](items []T, total, limit, offset int) page[T] {
 	return page[T]{Items: items, Total: total, Limit: limit, Offset: offset}
 }
 
-// mangaOut is m as sent: genres are an array, never null. It copies, so a
-// cached value shared with other requests is never written.
+// mangaOut is m as sent: genres and alternative titles are arrays, never
+// null. It copies, so the caller's value is left as it was.
 func mangaOut(m *mangahub.Manga) *mangahub.Manga {
 	c := *m
 	if c.Genres == nil {
 		c.Genres = []string{}
+	}
+	if c.AltTitles == nil {
+		c.AltTitles = []string{}
 	}
 	return &c
 }
@@ -45,11 +48,11 @@ func mangasOut(ms []*mangahub.Manga) []*mangahub.Manga {
 }
 
 type mangaListInput struct {
-	Q      string   `query:"q" maxLength:"200" doc:"Words that must all occur in the title or author (case- and accent-insensitive)."`
+	Q      string   `query:"q" maxLength:"200" doc:"Words that must all occur in the title, an alternative title or the author (case- and accent-insensitive). Only letters and digits are searched: other characters, % and _ included, join the parts of a word into a phrase (n_ruto looks for \"n ruto\"), and a q without any letter or digit finds nothing."`
 	Genres []string `query:"genre,explode" maxItems:"10" doc:"Genre name; repeat for several (all must match)."`
 	Status string   `query:"status" enum:"ongoing,completed,hiatus,cancelled"`
 	Author string   `query:"author" maxLength:"200"`
-	Sort   string   `query:"sort" enum:"title,-updated_at,year,-year,relevance" doc:"Default: relevance with q, title without."`
+	Sort   string   `query:"sort" enum:"title,-updated_at,year,-year,relevance" doc:"Default: relevance with q, title without. relevance: first the manga one of whose names (title or alternative title) is the whole query; then by the sum over the words of each word's best match, in this order: a whole word of a name, a whole word of the author, the start of a word of a name, of the author, inside a word of a name, of the author; then by title and id."`
 	Limit  int      `query:"limit" minimum:"1" maximum:"100" default:"20"`
 	Offset int      `query:"offset" minimum:"0"`
 }
@@ -85,9 +88,10 @@ type mangaCreateInput struct {
 	Body struct {
 		Slug          string               `json:"slug,omitempty"`
 		Title         string               `json:"title"`
+		AltTitles     []string             `json:"alt_titles,omitempty" nullable:"false" doc:"Other names the series is known by; search matches them."`
 		Author        string               `json:"author"`
-		Status        mangahub.MangaStatus `json:"status,omitempty" enum:"ongoing,completed,hiatus,cancelled"`
-		TotalChapters *int                 `json:"total_chapters,omitempty" minimum:"0"`
+		Status        mangahub.MangaStatus `json:"status,omitempty" doc:"ongoing (the default), completed, hiatus or cancelled."`
+		TotalChapters *int                 `json:"total_chapters,omitempty" doc:"0–100000, or null when unknown."`
 		Year          *int                 `json:"year,omitempty"`
 		Description   string               `json:"description,omitempty"`
 		CoverURL      string               `json:"cover_url,omitempty"`
@@ -98,7 +102,7 @@ type mangaCreateInput struct {
 func (s *server) handleMangaCreate(ctx context.Context, in *mangaCreateInput) (*mangaOutput, error) {
 	b := in.Body
 	m := &mangahub.Manga{
-		Slug: b.Slug, Title: b.Title, Author: b.Author, Status: b.Status,
+		Slug: b.Slug, Title: b.Title, AltTitles: b.AltTitles, Author: b.Author, Status: b.Status,
 		TotalChapters: b.TotalChapters, Year: b.Year, Description: b.Description,
 		CoverURL: b.CoverURL, Genres: b.Genres,
 	}
@@ -141,9 +145,10 @@ type mangaUpdateInput struct {
 	Body struct {
 		Slug          *string               `json:"slug,omitempty"`
 		Title         *string               `json:"title,omitempty"`
+		AltTitles     *[]string             `json:"alt_titles,omitempty" doc:"Replaces the manga's alternative titles."`
 		Author        *string               `json:"author,omitempty"`
-		Status        *mangahub.MangaStatus `json:"status,omitempty" enum:"ongoing,completed,hiatus,cancelled"`
-		TotalChapters nullableInt           `json:"total_chapters,omitempty" doc:"null clears it."`
+		Status        *mangahub.MangaStatus `json:"status,omitempty" doc:"ongoing, completed, hiatus or cancelled."`
+		TotalChapters nullableInt           `json:"total_chapters,omitempty" doc:"0–100000; null clears it."`
 		Year          nullableInt           `json:"year,omitempty" doc:"null clears it."`
 		Description   *string               `json:"description,omitempty"`
 		CoverURL      *string               `json:"cover_url,omitempty"`
@@ -154,7 +159,7 @@ type mangaUpdateInput struct {
 func (s *server) handleMangaUpdate(ctx context.Context, in *mangaUpdateInput) (*mangaOutput, error) {
 	b := in.Body
 	m, err := s.catalog.UpdateManga(ctx, in.ID, mangahub.MangaUpdate{
-		Slug: b.Slug, Title: b.Title, Author: b.Author, Status: b.Status,
+		Slug: b.Slug, Title: b.Title, AltTitles: b.AltTitles, Author: b.Author, Status: b.Status,
 		TotalChapters: b.TotalChapters.update(), Year: b.Year.update(),
 		Description: b.Description, CoverURL: b.CoverURL, Genres: b.Genres,
 	})

@@ -171,3 +171,97 @@ func TestMangaSearch(t *testing.T) {
 		})
 	}
 }
+
+// TestMangaSearchFindsWhatPeopleType: % and _ are plain characters, other
+// names of a series are searched, and relevance ranks whole words above
+// prefixes above substrings, a title above its author.
+func TestMangaSearchFindsWhatPeopleType(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, m := range []map[string]any{
+		{"title": "One Piece", "author": "Eiichiro Oda"},
+		{"title": "Golden Kamuy", "author": "Satoru Noda"},
+		{"title": "Mob Psycho 100", "author": "ONE"},
+		{"title": "Dr. Stone", "author": "Riichiro Inagaki, Boichi"},
+		{"title": "Lone Wolf and Cub", "author": "Kazuo Koike, Goseki Kojima"},
+		{"title": "Naruto", "author": "Masashi Kishimoto"},
+		{"title": "Attack on Titan", "author": "Hajime Isayama", "alt_titles": []string{"Shingeki no Kyojin", "進撃の巨人", "AoT"}},
+	} {
+		e.createManga(t, m)
+	}
+	titles := func(q string) []string {
+		t.Helper()
+		var pg mangaPage
+		e.get(t, "/api/manga?q="+url.QueryEscape(q)).wantStatus(t, http.StatusOK).decode(t, &pg)
+		out := []string{}
+		for _, m := range pg.Items {
+			out = append(out, m.Title)
+		}
+		if pg.Total != len(out) {
+			t.Errorf("q=%s: total %d for %d items", q, pg.Total, len(out))
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{"%", []string{}},
+		{"_", []string{}},
+		{"%%", []string{}},
+		{"n_ruto", []string{}},
+		{"nar%", []string{"Naruto"}},
+		{"shingeki no kyojin", []string{"Attack on Titan"}},
+		{"進撃", []string{"Attack on Titan"}},
+		{"aot", []string{"Attack on Titan"}},
+		{"oda", []string{"One Piece", "Golden Kamuy"}},
+		{"one", []string{"One Piece", "Mob Psycho 100", "Dr. Stone", "Lone Wolf and Cub"}},
+	} {
+		if got := titles(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("q=%s: %q, want %q", tt.q, got, tt.want)
+		}
+	}
+
+	// The admin API sets and replaces alternative titles; they come back
+	// as an array, never null.
+	m := e.createManga(t, map[string]any{"title": "Kimetsu no Yaiba"})
+	if m.AltTitles == nil || len(m.AltTitles) != 0 {
+		t.Errorf("alt_titles of a new manga = %#v, want []", m.AltTitles)
+	}
+	var updated manga
+	send(t, e.h, request{method: http.MethodPut, path: mangaPath(m.ID), token: e.adminToken,
+		body: map[string]any{"alt_titles": []string{"Demon Slayer", " 鬼滅の刃 "}}}).
+		wantStatus(t, http.StatusOK).decode(t, &updated)
+	if !slices.Equal(updated.AltTitles, []string{"Demon Slayer", "鬼滅の刃"}) {
+		t.Errorf("alt_titles after PUT = %q", updated.AltTitles)
+	}
+	if got := titles("demon slayer"); !slices.Equal(got, []string{"Kimetsu no Yaiba"}) {
+		t.Errorf("q=demon slayer after PUT: %q", got)
+	}
+}
+
+// TestConflictsNotAboutProgress: a taken slug or a duplicate genre is a
+// conflict with no "progress" member; only a progress conflict carries one.
+func TestConflictsNotAboutProgress(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := e.createManga(t, map[string]any{"title": "Monster", "genres": []string{"Thriller"}})
+	other := e.createManga(t, map[string]any{"title": "Pluto"})
+	for _, r := range []request{
+		{method: http.MethodPost, path: "/api/manga", body: map[string]any{"title": "Monster", "author": "Naoki Urasawa"}},
+		{method: http.MethodPut, path: mangaPath(other.ID), body: map[string]any{"slug": m.Slug}},
+		{method: http.MethodPost, path: "/api/genres", body: map[string]any{"name": "THRILLER"}},
+	} {
+		r.token = e.adminToken
+		res := send(t, e.h, r)
+		res.wantProblem(t, http.StatusConflict, "conflict")
+		if bytes.Contains(res.Body, []byte(`"progress"`)) {
+			t.Errorf("%s %s: %s", r.method, r.path, res.Body)
+		}
+	}
+	// A progress conflict does carry it, null when there is no record.
+	res := send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+		body: map[string]any{"manga_id": m.ID, "chapter": 1, "expected_version": 2}})
+	res.wantProblem(t, http.StatusConflict, "conflict")
+	if !bytes.Contains(res.Body, []byte(`"progress":null`)) {
+		t.Errorf("progress conflict = %s", res.Body)
+	}
+}

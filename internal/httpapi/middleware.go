@@ -25,10 +25,13 @@ import (
 type reqState struct {
 	id     string
 	remote string // host part of RemoteAddr
-	userID string
-	code   mangahub.ErrorCode
-	cause  error
-	stack  []byte
+	// operation is the API operation's ID (progress-update), when the
+	// request reached one.
+	operation string
+	userID    string
+	code      mangahub.ErrorCode
+	cause     error
+	stack     []byte
 }
 
 // fail records the problem a request is answered with; the first internal
@@ -101,21 +104,31 @@ func (s *server) record(r *http.Request, st *reqState, status int, latency time.
 		s.metrics.RateLimited.WithLabelValues(transport).Inc()
 	}
 
-	level := slog.LevelDebug
+	// One line per request at info, client mistakes (401, 404, 422, …)
+	// included: they are the client's to fix, not the operator's, so they
+	// are no warnings. Probes of the operations endpoints come every few
+	// seconds and would drown the rest: debug, a 503 of /readyz included
+	// (the outage behind it is logged where it happens). Server faults:
+	// error.
+	level := slog.LevelInfo
 	switch {
+	case st.stack != nil: // a panic, perhaps after the status was sent
+		level = slog.LevelError
+	case probe(route):
+		level = slog.LevelDebug
 	case status >= 500:
 		level = slog.LevelError
-	case status >= 400:
-		level = slog.LevelWarn
-	}
-	if st.stack != nil {
-		level = slog.LevelError // a panic after the status was already sent
 	}
 	if !s.log.Enabled(r.Context(), level) {
 		return
 	}
+	operation := st.operation
+	if operation == "" {
+		operation = method + " " + route
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", st.id),
+		slog.String("operation", operation),
 		slog.String("method", method),
 		slog.String("route", route),
 		slog.Int("status", status),
@@ -134,6 +147,15 @@ func (s *server) record(r *http.Request, st *reqState, status int, latency time.
 		attrs = append(attrs, slog.String("stack", string(st.stack)))
 	}
 	s.log.LogAttrs(r.Context(), level, "http request", attrs...)
+}
+
+// probe reports whether route is one that load balancers and scrapers poll.
+func probe(route string) bool {
+	switch route {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return false
 }
 
 // transport is the label value of this transport in shared metrics.
@@ -216,6 +238,7 @@ const metaAdmin = "admin"
 func (s *server) authenticate(api huma.API) func(ctx huma.Context, next func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
+		stateFrom(ctx.Context()).operation = op.OperationID
 		if len(op.Security) == 0 {
 			next(ctx)
 			return

@@ -64,16 +64,36 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("%d log records for 4 requests: %v", len(recs), recs)
 	}
 	get := recs[1]
-	for _, key := range []string{"request_id", "method", "route", "status", "latency_ms", "user_id"} {
+	for _, key := range []string{"request_id", "operation", "method", "route", "status", "latency_ms", "user_id"} {
 		if _, ok := get[key]; !ok {
 			t.Errorf("access log lacks %q: %v", key, get)
 		}
 	}
-	if get["level"] != "DEBUG" || get["route"] != "/api/manga/{id}" || get["user_id"] != e.user.ID || get["method"] != "GET" {
+	if get["level"] != "INFO" || get["operation"] != "manga-get" || get["route"] != "/api/manga/{id}" ||
+		get["user_id"] != e.user.ID || get["method"] != "GET" || get["status"] != float64(200) {
 		t.Errorf("access log record = %v", get)
 	}
-	if fail := recs[3]; fail["level"] != "WARN" || fail["code"] != "invalid_credentials" || fail["status"] != float64(401) {
+	// A client's mistake is logged at info, not as a warning.
+	if fail := recs[3]; fail["level"] != "INFO" || fail["operation"] != "auth-login" || fail["code"] != "invalid_credentials" || fail["status"] != float64(401) {
 		t.Errorf("failed login record = %v", fail)
+	}
+	// Every other client error too; probes go to debug.
+	send(t, e.h, request{method: http.MethodGet, path: "/api/nothing-here", token: e.userToken}).wantStatus(t, http.StatusNotFound)
+	send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken, body: `{"manga_id":0,"chapter":1}`}).
+		wantStatus(t, http.StatusUnprocessableEntity)
+	send(t, e.h, request{method: http.MethodGet, path: "/healthz"}).wantStatus(t, http.StatusOK)
+	recs = e.logs.lines(t)
+	if len(recs) != 7 {
+		t.Fatalf("%d log records for 7 requests: %v", len(recs), recs)
+	}
+	if r := recs[4]; r["level"] != "INFO" || r["status"] != float64(404) || r["operation"] != "GET unmatched" {
+		t.Errorf("unknown route record = %v", r)
+	}
+	if r := recs[5]; r["level"] != "INFO" || r["status"] != float64(422) || r["operation"] != "progress-update" || r["user_id"] != e.user.ID {
+		t.Errorf("validation failure record = %v", r)
+	}
+	if r := recs[6]; r["level"] != "DEBUG" || r["operation"] != "health" {
+		t.Errorf("probe record = %v", r)
 	}
 
 	e.logs.mu.Lock()

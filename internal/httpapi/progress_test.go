@@ -24,6 +24,7 @@ type progressJSON struct {
 type ackJSON struct {
 	Progress progressJSON `json:"progress"`
 	Applied  bool         `json:"applied"`
+	Reason   *string      `json:"reason"`
 }
 
 func progressPath(mangaID int64) string { return fmt.Sprintf("/api/progress/%d", mangaID) }
@@ -48,25 +49,34 @@ func TestProgressUpdates(t *testing.T) {
 	if !a.Applied || a.Progress.UserID != e.user.ID || a.Progress.Chapter != 5 || a.Progress.Status != "reading" || a.Progress.Version != 1 {
 		t.Fatalf("first update = %+v", a)
 	}
+	if a.Reason != nil {
+		t.Errorf("an applied update carries reason %q", *a.Reason)
+	}
 	steps := []struct {
 		name    string
 		body    string
 		applied bool
+		reason  string // "" when absent
 		chapter int
 		version int64
 		status  string
 	}{
-		{"same again", `{"manga_id": %d, "chapter": 5}`, false, 5, 1, "reading"},
-		{"backwards is ignored", `{"manga_id": %d, "chapter": 3}`, false, 5, 1, "reading"},
-		{"backwards with force", `{"manga_id": %d, "chapter": 3, "force": true}`, true, 3, 2, "reading"},
-		{"matching expected_version", `{"manga_id": %d, "chapter": 10, "expected_version": 2}`, true, 10, 3, "reading"},
-		{"status only", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, true, 10, 4, "on_hold"},
-		{"last chapter", `{"manga_id": %d, "chapter": 162, "status": "completed", "last_read_at": "2030-01-01T00:00:00Z"}`, true, 162, 5, "completed"},
+		{"same again", `{"manga_id": %d, "chapter": 5}`, false, "unchanged", 5, 1, "reading"},
+		{"backwards is ignored", `{"manga_id": %d, "chapter": 3}`, false, "backwards", 5, 1, "reading"},
+		{"backwards with a new status is ignored", `{"manga_id": %d, "chapter": 3, "status": "dropped"}`, false, "backwards", 5, 1, "reading"},
+		{"backwards with force", `{"manga_id": %d, "chapter": 3, "force": true}`, true, "", 3, 2, "reading"},
+		{"matching expected_version", `{"manga_id": %d, "chapter": 10, "expected_version": 2}`, true, "", 10, 3, "reading"},
+		{"status only", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, true, "", 10, 4, "on_hold"},
+		{"same status again", `{"manga_id": %d, "chapter": 10, "status": "on_hold"}`, false, "unchanged", 10, 4, "on_hold"},
+		{"last chapter", `{"manga_id": %d, "chapter": 162, "status": "completed", "last_read_at": "2030-01-01T00:00:00Z"}`, true, "", 162, 5, "completed"},
 	}
 	for _, st := range steps {
 		a = ack(fmt.Sprintf(st.body, id))
 		if a.Applied != st.applied || a.Progress.Chapter != st.chapter || a.Progress.Version != st.version || a.Progress.Status != st.status {
 			t.Errorf("%s: ack = %+v", st.name, a)
+		}
+		if reason := a.Reason; (reason == nil) != (st.reason == "") || reason != nil && *reason != st.reason {
+			t.Errorf("%s: reason = %v, want %q", st.name, reason, st.reason)
 		}
 	}
 	if a.Progress.LastReadAt.After(time.Now().Add(6 * time.Minute)) {
@@ -160,5 +170,48 @@ func TestProgressRateLimit(t *testing.T) {
 	wantRetryAfter(t, res, res.wantProblem(t, http.StatusTooManyRequests, "rate_limited"))
 	if got := counterValue(t, e.metrics.RateLimited.WithLabelValues("http")); got != 1 {
 		t.Errorf("rate limited counted = %v, want 1", got)
+	}
+}
+
+// TestLibraryItemsCarryTheirManga: each library entry carries the summary
+// of its manga, so that a client lists a library without a lookup per
+// entry.
+func TestLibraryItemsCarryTheirManga(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	monster := e.createManga(t, map[string]any{"title": "Monster", "total_chapters": 162, "cover_url": "https://example.com/monster.jpg"})
+	pluto := e.createManga(t, map[string]any{"title": "Pluto"})
+	for _, id := range []int64{monster.ID, pluto.ID} {
+		send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+			body: map[string]any{"manga_id": id, "chapter": 3}}).wantStatus(t, http.StatusOK)
+	}
+	res := e.get(t, "/api/progress").wantStatus(t, http.StatusOK)
+	var pg struct {
+		Items []struct {
+			progressJSON
+			Manga *struct {
+				ID            int64   `json:"id"`
+				Slug          string  `json:"slug"`
+				Title         string  `json:"title"`
+				TotalChapters *int    `json:"total_chapters"`
+				CoverURL      *string `json:"cover_url"`
+			} `json:"manga"`
+		}
+	}
+	res.decode(t, &pg)
+	if len(pg.Items) != 2 {
+		t.Fatalf("library = %s", res.Body)
+	}
+	// Most recently updated first: Pluto, then Monster.
+	p, m := pg.Items[0], pg.Items[1]
+	if p.MangaID != pluto.ID || p.Chapter != 3 || p.Manga == nil || p.Manga.ID != pluto.ID || p.Manga.Title != "Pluto" ||
+		p.Manga.Slug != "pluto" || p.Manga.TotalChapters != nil || p.Manga.CoverURL == nil || *p.Manga.CoverURL != "" {
+		t.Errorf("Pluto's entry = %s", res.Body)
+	}
+	if m.MangaID != monster.ID || m.Manga == nil || m.Manga.Title != "Monster" || m.Manga.TotalChapters == nil ||
+		*m.Manga.TotalChapters != 162 || *m.Manga.CoverURL != "https://example.com/monster.jpg" {
+		t.Errorf("Monster's entry = %s", res.Body)
+	}
+	if !bytes.Contains(res.Body, []byte(`"total_chapters":null`)) {
+		t.Errorf("an unknown chapter count must be null, not left out: %s", res.Body)
 	}
 }

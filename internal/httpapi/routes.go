@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humachi"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mangahub/mangahub"
 )
 
 // routes declares every route of the HTTP address, in one place.
@@ -37,7 +40,43 @@ func (s *server) routes(r *chi.Mux, version string, d Deps) {
 		}
 	}
 	s.opsRoutes(api, r)
+	describeResponses(api.OpenAPI())
 }
+
+// describeResponses adds to the document what huma cannot infer: the
+// Retry-After header of every 429, and words for the answers every route
+// may give.
+func describeResponses(doc *huma.OpenAPI) {
+	for _, item := range doc.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Put, item.Post, item.Delete, item.Patch} {
+			if op == nil {
+				continue
+			}
+			for code, res := range op.Responses {
+				switch code {
+				case "405":
+					res.Description = "Method Not Allowed: the route exists but not with this method (method_not_allowed); the Allow header lists its methods."
+					res.Headers = map[string]*huma.Param{"Allow": {
+						Description: "The methods of this route, such as GET, POST.",
+						Schema:      &huma.Schema{Type: huma.TypeString},
+					}}
+				case "422":
+					res.Description = "Unprocessable Entity (validation_failed): errors lists every problem of the input at once, each with its field; detail joins them."
+				case "429":
+					res.Description = "Too Many Requests (rate_limited): retry after the Retry-After header's seconds (retry_after_ms in the body, in milliseconds)."
+					res.Headers = map[string]*huma.Param{"Retry-After": {
+						Description: "Seconds to wait before retrying, at least 1.",
+						Schema:      &huma.Schema{Type: huma.TypeInteger, Minimum: ptr(1.0)},
+					}}
+				case "503":
+					res.Description = "Service Unavailable (unavailable): a dependency such as the database is down; retry later."
+				}
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // apiRoutes declares the JSON API of CONTRACT.md §2.
 func (s *server) apiRoutes(api huma.API) {
@@ -201,22 +240,31 @@ const bearerScheme = "bearer"
 func describeDomainTypes(reg huma.Registry) {
 	schemas := reg.Map()
 	if m, ok := schemas["Manga"]; ok {
-		if g := m.Properties["genres"]; g != nil {
-			g.Nullable = false
+		if p := m.Properties["alt_titles"]; p != nil {
+			p.Description = "Other names the series is known by (the romanized original, abbreviations); search matches them like the title."
+		}
+		for _, name := range []string{"genres", "alt_titles"} {
+			if p := m.Properties[name]; p != nil {
+				p.Nullable = false
+			}
 		}
 		if st := m.Properties["status"]; st != nil {
 			st.Enum = []any{"ongoing", "completed", "hiatus", "cancelled"}
 		}
 	}
-	if p, ok := schemas["Progress"]; ok {
-		if st := p.Properties["status"]; st != nil {
-			st.Enum = []any{"reading", "completed", "plan_to_read", "on_hold", "dropped", "re_reading"}
+	for _, name := range []string{"Progress", "LibraryItem"} {
+		if p, ok := schemas[name]; ok {
+			if st := p.Properties["status"]; st != nil {
+				st.Enum = []any{"reading", "completed", "plan_to_read", "on_hold", "dropped", "re_reading"}
+			}
 		}
 	}
 }
 
-// public is an operation anyone may call.
+// public is an operation anyone may call. Every operation may answer 405
+// (a wrong method on its path) and 503 (a dependency down).
 func public(op huma.Operation) huma.Operation {
+	op.Errors = append(op.Errors, http.StatusMethodNotAllowed, http.StatusServiceUnavailable)
 	// huma refuses a body that reaches its limit, so allow one byte more:
 	// limitBody already refuses anything beyond maxBodyBytes.
 	op.MaxBodyBytes = maxBodyBytes + 1
@@ -246,22 +294,24 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, problemFromHuma(http.StatusNotFound, "", nil))
 }
 
-// handleMethodNotAllowed answers 405 with the Allow header chi would have
-// set: a custom handler does not get chi's list, so ask the router.
+// handleMethodNotAllowed answers 405 method_not_allowed with the Allow
+// header (RFC 9110 §15.5.6): a custom handler does not get chi's list of
+// the route's methods, so it asks the router.
 func (s *server) handleMethodNotAllowed(mux *chi.Mux) http.HandlerFunc {
-	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	return func(w http.ResponseWriter, r *http.Request) {
 		path := r.URL.Path
 		if r.URL.RawPath != "" {
 			path = r.URL.RawPath // what chi routes by
 		}
+		var allow []string
 		for _, m := range methods {
 			if mux.Match(chi.NewRouteContext(), m, path) {
-				w.Header().Add("Allow", m)
+				allow = append(allow, m)
 			}
 		}
-		p := problemFromHuma(http.StatusMethodNotAllowed, "", nil)
-		p.Detail = "method not allowed on this route"
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		p := newProblem(mangahub.CodeMethodNotAllowed, r.Method+" is not allowed on this route; allowed: "+strings.Join(allow, ", "))
 		writeProblem(w, r, p)
 	}
 }

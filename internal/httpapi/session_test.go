@@ -152,7 +152,7 @@ func TestWebMount(t *testing.T) {
 	}
 	// Everything else is the API's, as before.
 	send(t, h, request{method: http.MethodGet, path: "/index.html"}).wantProblem(t, http.StatusNotFound, "not_found")
-	send(t, h, request{method: http.MethodPost, path: "/"}).wantProblem(t, http.StatusMethodNotAllowed, "not_found")
+	send(t, h, request{method: http.MethodPost, path: "/"}).wantProblem(t, http.StatusMethodNotAllowed, "method_not_allowed")
 	send(t, h, request{method: http.MethodGet, path: "/healthz"}).wantStatus(t, http.StatusOK)
 	// A process without the HTTP API serves no page.
 	h = httpapi.New(httpapi.Deps{Web: page, OpsOnly: true})

@@ -91,14 +91,14 @@ type fakeProgress struct {
 	release chan struct{}
 }
 
-func (p *fakeProgress) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+func (p *fakeProgress) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
 	if p.entered != nil {
 		p.entered <- struct{}{}
 		<-p.release
 	}
 	pr := &mangahub.Progress{UserID: userID, MangaID: upd.MangaID, Chapter: upd.Chapter, Status: mangahub.StatusReading, Version: 1}
 	p.bus.Publish(ctx, mangahub.Event{Type: mangahub.EventProgressUpdated, UserID: userID, MangaID: upd.MangaID, Progress: pr, Origin: origin})
-	return pr, true, nil
+	return mangahub.ProgressResult{Progress: pr, Applied: true}, nil
 }
 
 func (p *fakeProgress) Get(context.Context, string, int64) (*mangahub.Progress, error) {

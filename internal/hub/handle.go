@@ -58,16 +58,16 @@ func (s *session) handle(msg []byte) {
 func (s *session) update(ctx context.Context, req protocol.Request) error {
 	origin := mangahub.Origin{Source: s.t.Source(), ConnectionID: s.id}
 	s.expectEcho()
-	p, applied, err := s.h.progress.Update(ctx, s.who.UserID, origin, req.Update)
-	if err != nil || !applied {
+	res, err := s.h.progress.Update(ctx, s.who.UserID, origin, req.Update)
+	if err != nil || !res.Applied {
 		s.endEcho()
 		if err != nil {
 			return err
 		}
-		s.reply(protocol.Marshal(protocol.NewAck(req.ID, applied, p)))
+		s.reply(protocol.Marshal(protocol.NewAck(req.ID, res)))
 		return nil
 	}
-	s.ackInOrder(protocol.Marshal(protocol.NewAck(req.ID, applied, p)), p, s.h.busReady())
+	s.ackInOrder(protocol.Marshal(protocol.NewAck(req.ID, res)), res.Progress, s.h.busReady())
 	return nil
 }
 

@@ -64,7 +64,7 @@ type Authenticator interface {
 // ProgressService holds every progress rule (progress.Service). The hub
 // only translates between it and the protocol.
 type ProgressService interface {
-	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error)
+	Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error)
 	// Get returns CodeNotFound when there is no record; the reply is then
 	// progress:null.
 	Get(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error)

@@ -10,8 +10,13 @@ import (
 )
 
 // Bus delivers every published event to every subscriber of this process,
-// synchronously and in publish order. Subscribers must not block (the hub
-// only enqueues), so Publish never waits on a slow client.
+// synchronously: when Publish returns, every subscriber has been handed the
+// event. Events of one publishing goroutine arrive in the order it
+// published them; concurrent publishers are not ordered with each other
+// (they hold the read lock together), so a subscriber may see their events
+// interleaved either way. The progress rules do not rely on more: versions
+// order a record's changes. Subscribers must not block (the hub only
+// enqueues), so Publish never waits on a slow client.
 type Bus struct {
 	mu     sync.RWMutex
 	nextID int

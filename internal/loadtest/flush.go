@@ -147,7 +147,7 @@ func (b FlushBench) parents(ctx context.Context, db *postgres.DB) ([]string, []i
 	for i := range b.Rows / b.Users {
 		slug := fmt.Sprintf("flush-bench-%d", i)
 		m := &mangahub.Manga{Slug: slug, Title: slug, Author: "bench", Status: mangahub.MangaOngoing, Genres: []string{}}
-		if err := mangaStore.PutManga(ctx, m); err != nil {
+		if _, err := mangaStore.PutManga(ctx, m); err != nil {
 			return nil, nil, fmt.Errorf("flush bench manga: %w", err)
 		}
 		mangas = append(mangas, m.ID)

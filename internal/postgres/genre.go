@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -51,7 +50,7 @@ func (s *MangaStore) CreateGenre(ctx context.Context, name string) (*mangahub.Ge
 	g := mangahub.Genre{Name: name}
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx,
-			`INSERT INTO genres (name, name_key) VALUES ($1, $2) RETURNING id`, name, genreKey(name)).Scan(&g.ID)
+			`INSERT INTO genres (name, name_key) VALUES ($1, $2) RETURNING id`, name, mangahub.GenreKey(name)).Scan(&g.ID)
 		if violation(err, "genres_name_key") {
 			return mangahub.Errorf(mangahub.CodeConflict, "genre already exists")
 		}
@@ -78,8 +77,8 @@ func replaceGenres(ctx context.Context, tx pgx.Tx, mangaID int64, names []string
 func setGenres(ctx context.Context, tx pgx.Tx, mangaID int64, names []string) ([]string, error) {
 	first := make(map[string]string) // key → the first spelling given
 	for _, n := range names {
-		if _, ok := first[genreKey(n)]; !ok {
-			first[genreKey(n)] = n
+		if _, ok := first[mangahub.GenreKey(n)]; !ok {
+			first[mangahub.GenreKey(n)] = n
 		}
 	}
 	if len(first) == 0 {
@@ -152,16 +151,12 @@ func loadGenres(ctx context.Context, q querier, ms []*mangahub.Manga) error {
 	return rows.Err()
 }
 
-// genreKey is what makes two genre names the same genre. It is computed in Go
-// so that both engines agree (SQLite's lower() folds ASCII only).
-func genreKey(name string) string { return strings.ToLower(name) }
-
 // genreKeys returns the distinct keys of names.
 func genreKeys(names []string) []string {
 	seen := make(map[string]bool, len(names))
 	var keys []string
 	for _, n := range names {
-		if k := genreKey(n); !seen[k] {
+		if k := mangahub.GenreKey(n); !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}

@@ -20,8 +20,8 @@ var _ mangahub.MangaStore = (*MangaStore)(nil)
 // NewMangaStore returns the catalog of db.
 func NewMangaStore(db *DB) *MangaStore { return &MangaStore{db: db} }
 
-const mangaColumns = `m.id, m.slug, m.title, m.author, m.status, m.total_chapters, m.year,
-	m.description, m.cover_url, m.created_at, m.updated_at`
+const mangaColumns = `m.id, m.slug, m.title, m.alt_titles, m.author, m.status, m.total_chapters,
+	m.year, m.description, m.cover_url, m.created_at, m.updated_at`
 
 // FindMangaByID returns one manga with its genres.
 func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
@@ -86,16 +86,40 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 	return page, total, nil
 }
 
+// FindMangaSummaries returns the summaries of the manga with ids, in one
+// statement.
+func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	if len(ids) == 0 {
+		return []*mangahub.MangaSummary{}, nil
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT id, slug, title, total_chapters, cover_url FROM manga
+		WHERE id = ANY($1)
+		ORDER BY id`, ids)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.MangaSummary, error) {
+		var m mangahub.MangaSummary
+		err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.TotalChapters, &m.CoverURL)
+		return &m, err
+	})
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
 // mangaWhere builds the WHERE clause of f. Every term must be a substring of
-// the folded title and author: LIKE '%term%', which the trigram indexes
-// serve. Terms hold only letters and digits, but are escaped all the same so
-// that the pattern can never be anything else.
+// the search text (the folded names and author): LIKE '%term%', which the
+// trigram indexes serve. Terms hold only letters, digits and spaces, but are
+// escaped all the same so that the pattern can never be anything else.
 func mangaWhere(f mangahub.MangaFilter, args *params) string {
 	var conds []string
-	for _, t := range mangahub.FoldTerms(f.Terms) {
+	for _, t := range f.Terms {
 		conds = append(conds, `m.search_text LIKE `+args.add("%"+escapeLike(t)+"%"))
 	}
-	if a := mangahub.FoldSearch(f.Author); a != "" {
+	if a := f.Author; a != "" {
 		conds = append(conds, `m.author_key LIKE `+args.add("%"+escapeLike(a)+"%"))
 	}
 	if f.Status != "" {
@@ -128,21 +152,24 @@ func mangaOrder(f mangahub.MangaFilter, args *params) string {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`
 	case mangahub.SortRelevance:
-		terms := mangahub.FoldTerms(f.Terms)
-		if len(terms) == 0 {
+		if len(f.Terms) == 0 {
 			return `m.title_key, m.id`
 		}
-		// Rank 0: the title is the query; 1: it starts with it; 2: it
-		// holds every term; 3: the match came from the author.
-		q := strings.Join(terms, " ")
-		all := make([]string, len(terms))
-		for i, t := range terms {
-			all[i] = `strpos(m.title_key, ` + args.add(t) + `) > 0`
+		// The rule of mangahub.SortRelevance. names_key is
+		// "| name | name |": " t " in it is a whole word of a name, " t"
+		// the start of one, "| q |" a whole name.
+		exact := `strpos(m.names_key, ` + args.add("| "+strings.Join(f.Terms, " ")+" |") + `) = 0`
+		ranks := make([]string, len(f.Terms))
+		for i, t := range f.Terms {
+			word, prefix, sub := args.add(" "+t+" "), args.add(" "+t), args.add(t)
+			ranks[i] = `CASE WHEN strpos(m.names_key, ` + word + `) > 0 THEN 0
+				WHEN strpos(' ' || m.author_key || ' ', ` + word + `) > 0 THEN 1
+				WHEN strpos(m.names_key, ` + prefix + `) > 0 THEN 2
+				WHEN strpos(' ' || m.author_key, ` + prefix + `) > 0 THEN 3
+				WHEN strpos(m.names_key, ` + sub + `) > 0 THEN 4
+				ELSE 5 END`
 		}
-		return `CASE WHEN m.title_key = ` + args.add(q) + ` THEN 0
-			WHEN starts_with(m.title_key, ` + args.add(q) + `) THEN 1
-			WHEN ` + strings.Join(all, " AND ") + ` THEN 2
-			ELSE 3 END, m.title_key, m.id`
+		return exact + `, ` + strings.Join(ranks, " + ") + `, m.title_key, m.id`
 	}
 	return ""
 }
@@ -156,14 +183,15 @@ func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 		genres           []string
 	)
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
+		m.AltTitles = altTitles(m.AltTitles)
+		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
 		err := tx.QueryRow(ctx, `
-			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
-				cover_url, search_text, title_key, author_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
+				cover_url, search_text, names_key, title_key, author_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			RETURNING id, created_at, updated_at`,
-			m.Slug, m.Title, m.Author, string(m.Status), m.TotalChapters, m.Year,
-			m.Description, m.CoverURL, search, titleKey, authorKey).Scan(&id, &created, &updated)
+			m.Slug, m.Title, m.AltTitles, m.Author, string(m.Status), m.TotalChapters, m.Year,
+			m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author).Scan(&id, &created, &updated)
 		if violation(err, "manga_slug_key") {
 			return slugTaken()
 		}
@@ -191,15 +219,17 @@ func (s *MangaStore) UpdateManga(ctx context.Context, id int64, upd mangahub.Man
 			return err
 		}
 		upd.Apply(cur)
-		search, titleKey, authorKey := mangahub.SearchKeys(cur.Title, cur.Author)
+		cur.AltTitles = altTitles(cur.AltTitles)
+		k := mangahub.MangaSearchKeys(cur.Title, cur.AltTitles, cur.Author)
 		err = tx.QueryRow(ctx, `
-			UPDATE manga SET slug = $1, title = $2, author = $3, status = $4, total_chapters = $5,
-				year = $6, description = $7, cover_url = $8, search_text = $9, title_key = $10,
-				author_key = $11, updated_at = now()
-			WHERE id = $12
+			UPDATE manga SET slug = $1, title = $2, alt_titles = $3, author = $4, status = $5,
+				total_chapters = $6, year = $7, description = $8, cover_url = $9, search_text = $10,
+				names_key = $11, title_key = $12, author_key = $13, updated_at = now()
+			WHERE id = $14
 			RETURNING updated_at`,
-			cur.Slug, cur.Title, cur.Author, string(cur.Status), cur.TotalChapters, cur.Year,
-			cur.Description, cur.CoverURL, search, titleKey, authorKey, id).Scan(&cur.UpdatedAt)
+			cur.Slug, cur.Title, cur.AltTitles, cur.Author, string(cur.Status), cur.TotalChapters,
+			cur.Year, cur.Description, cur.CoverURL, k.Text, k.Names, k.Title, k.Author, id).
+			Scan(&cur.UpdatedAt)
 		if violation(err, "manga_slug_key") {
 			return slugTaken()
 		}
@@ -237,39 +267,86 @@ func (s *MangaStore) DeleteManga(ctx context.Context, id int64) error {
 }
 
 // PutManga inserts m, or updates every field and the genres of the manga
-// with m's slug, and sets m's ID, timestamps and genres.
-func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
+// with m's slug, and sets m's ID, timestamps and genres. A manga stored with
+// the same content is not written (its updated_at stays); its row is
+// locked while it is compared, so a concurrent put waits.
+func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	var (
+		res              mangahub.PutResult
 		id               int64
 		created, updated time.Time
 		genres           []string
 	)
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
-		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
-		err := tx.QueryRow(ctx, `
-			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
-				cover_url, search_text, title_key, author_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (slug) DO UPDATE SET
-				title = excluded.title, author = excluded.author, status = excluded.status,
-				total_chapters = excluded.total_chapters, year = excluded.year,
-				description = excluded.description, cover_url = excluded.cover_url,
-				search_text = excluded.search_text, title_key = excluded.title_key,
-				author_key = excluded.author_key, updated_at = now()
-			RETURNING id, created_at, updated_at`,
-			m.Slug, m.Title, m.Author, string(m.Status), m.TotalChapters, m.Year,
-			m.Description, m.CoverURL, search, titleKey, authorKey).Scan(&id, &created, &updated)
+		cur, err := findMangaBySlug(ctx, tx, m.Slug)
+		if mangahub.IsCode(err, mangahub.CodeNotFound) {
+			cur, err = nil, nil
+		}
 		if err != nil {
 			return err
 		}
-		genres, err = replaceGenres(ctx, tx, id, m.Genres)
+		if cur != nil && cur.SameContent(m) {
+			res.Outcome = mangahub.PutUnchanged
+			*m = *cur
+			return nil
+		}
+		m.AltTitles = altTitles(m.AltTitles)
+		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
+		var inserted bool
+		err = tx.QueryRow(ctx, `
+			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
+				cover_url, search_text, names_key, title_key, author_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			ON CONFLICT (slug) DO UPDATE SET
+				title = excluded.title, alt_titles = excluded.alt_titles, author = excluded.author,
+				status = excluded.status, total_chapters = excluded.total_chapters,
+				year = excluded.year, description = excluded.description,
+				cover_url = excluded.cover_url, search_text = excluded.search_text,
+				names_key = excluded.names_key, title_key = excluded.title_key,
+				author_key = excluded.author_key, updated_at = now()
+			RETURNING id, created_at, updated_at, xmax = 0`,
+			m.Slug, m.Title, m.AltTitles, m.Author, string(m.Status), m.TotalChapters, m.Year,
+			m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author).Scan(&id, &created, &updated, &inserted)
+		if err != nil {
+			return err
+		}
+		// xmax = 0: the row is new (a put racing ours may have made it).
+		res.Outcome = mangahub.PutUpdated
+		if inserted {
+			res.Outcome = mangahub.PutCreated
+		}
+		if genres, err = replaceGenres(ctx, tx, id, m.Genres); err != nil {
+			return err
+		}
+		if res.Outcome == mangahub.PutUpdated && m.TotalChapters != nil {
+			err = tx.QueryRow(ctx, `
+				SELECT count(*) FROM user_progress
+				WHERE manga_id = $1 AND NOT deleted AND current_chapter > $2`,
+				id, *m.TotalChapters).Scan(&res.Beyond)
+		}
 		return err
 	})
 	if err != nil {
-		return err
+		return mangahub.PutResult{}, err
 	}
-	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
-	return nil
+	if res.Outcome != mangahub.PutUnchanged {
+		m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, created.UTC(), updated.UTC(), genres
+	}
+	return res, nil
+}
+
+// findMangaBySlug returns the manga with slug, its row locked until the
+// transaction ends; CodeNotFound when there is none.
+func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Manga, error) {
+	var id int64
+	err := q.QueryRow(ctx, `SELECT id FROM manga WHERE slug = $1 FOR UPDATE`, slug).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return findManga(ctx, q, id, false)
 }
 
 func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*mangahub.Manga, error) {
@@ -297,11 +374,12 @@ func scanManga(row pgx.Row) (*mangahub.Manga, error) {
 		m      mangahub.Manga
 		status string
 	)
-	err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.Author, &status, &m.TotalChapters, &m.Year,
-		&m.Description, &m.CoverURL, &m.CreatedAt, &m.UpdatedAt)
+	err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.AltTitles, &m.Author, &status, &m.TotalChapters,
+		&m.Year, &m.Description, &m.CoverURL, &m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
+	m.AltTitles = altTitles(m.AltTitles)
 	m.Status = mangahub.MangaStatus(status)
 	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	m.Genres = []string{}
@@ -311,6 +389,14 @@ func scanManga(row pgx.Row) (*mangahub.Manga, error) {
 // escapeLike escapes LIKE's metacharacters for the default escape, '\'.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// altTitles is never nil, so that JSON says [] and stores agree.
+func altTitles(ts []string) []string {
+	if ts == nil {
+		return []string{}
+	}
+	return ts
 }
 
 func slugTaken() error { return mangahub.Errorf(mangahub.CodeConflict, "slug is already taken") }

@@ -5,12 +5,10 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/mangahub/mangahub/internal/migration"
 )
 
 // The numbers are shared with package sqlite: migration N means the same
@@ -19,51 +17,34 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+func loadMigrations() ([]migration.Migration, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return migration.Load(sub)
+}
+
 // migrationLock is the advisory lock key that serialises Migrate across
 // every instance that starts against one database ("mangahub" in ASCII).
 const migrationLock int64 = 0x6d616e6761687562
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded NNNN_name.sql files in version order.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := make(map[int]string)
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", other, base, v)
-		}
-		seen[v] = base
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+// dataSteps finish a migration in Go, in its transaction, where SQL cannot
+// compute what the new schema holds (keys folded by the root's rules).
+var dataSteps = map[int]func(ctx context.Context, tx pgx.Tx) error{
+	4: rekeyUsers,
 }
 
 // Migrate applies the migrations not applied yet, each in its own
 // transaction together with its schema_migrations row. Every transaction
 // first takes a transaction-level advisory lock, so instances starting
 // together take turns, and the lock can never outlive a dead connection.
-func (db *DB) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations(migrationFiles)
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0) }
+
+// migrate applies the migrations up to version upTo (0: all of them); tests
+// use it to build the schema an older binary left behind.
+func (db *DB) migrate(ctx context.Context, upTo int) error {
+	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -80,8 +61,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create schema_migrations: %w", err)
 	}
-	newest := ms[len(ms)-1].version
+	newest := ms[len(ms)-1].Version
 	for _, m := range ms {
+		if upTo > 0 && m.Version > upTo {
+			break
+		}
 		err := db.writeTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 				return err
@@ -96,7 +80,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			}
 			var applied bool
 			if err := tx.QueryRow(ctx,
-				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&applied); err != nil {
+				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&applied); err != nil {
 				return err
 			}
 			if applied {
@@ -104,14 +88,19 @@ func (db *DB) Migrate(ctx context.Context) error {
 			}
 			// Without arguments pgx uses the simple protocol, which runs a
 			// whole file of statements at once.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version)
+			if step := dataSteps[m.Version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/migration"
 )
 
 // UserStore persists users.
@@ -31,9 +32,10 @@ func (s *UserStore) CreateUser(ctx context.Context, u *mangahub.User) error {
 	}
 	err := s.db.writeTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
-			INSERT INTO users (id, username, email, password_hash, role, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			u.ID, u.Username, u.Email, u.PasswordHash, string(role), created)
+			INSERT INTO users (id, username, email, username_key, email_key, password_hash, role, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			u.ID, u.Username, u.Email, mangahub.LoginKey(u.Username), mangahub.LoginKey(u.Email),
+			u.PasswordHash, string(role), created)
 		switch {
 		case violation(err, "users_username_key"):
 			return mangahub.Errorf(mangahub.CodeUsernameTaken, "username is already taken")
@@ -59,16 +61,57 @@ func (s *UserStore) FindUserByID(ctx context.Context, id string) (*mangahub.User
 	return scanUser(ctx, row)
 }
 
-// FindUserByLogin finds a user by username or email, case-insensitively. A
-// username match wins over an email match.
+// FindUserByLogin finds a user by username or email, compared by
+// mangahub.LoginKey. A username match wins over an email match.
 func (s *UserStore) FindUserByLogin(ctx context.Context, login string) (*mangahub.User, error) {
 	row := s.db.pool.QueryRow(ctx, `
 		SELECT id, username, email, password_hash, role, created_at
 		FROM users
-		WHERE lower(username) = lower($1) OR lower(email) = lower($1)
-		ORDER BY lower(username) = lower($1) DESC
-		LIMIT 1`, login)
+		WHERE username_key = $1 OR email_key = $1
+		ORDER BY username_key = $1 DESC
+		LIMIT 1`, mangahub.LoginKey(login))
 	return scanUser(ctx, row)
+}
+
+// rekeyUsers is the Go step of migration 0004: it sets the login keys, which
+// the SQL filled with lower(), to mangahub.LoginKey. Accounts that lower()
+// told apart but the fold does not cannot share a key; the older account
+// gets it, the other keeps its old key and can still log in by username.
+func rekeyUsers(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx,
+		`SELECT id, username, email, username_key, email_key FROM users ORDER BY created_at, id`)
+	if err != nil {
+		return err
+	}
+	var names, emails []migration.KeyRow
+	for rows.Next() {
+		var n, e migration.KeyRow
+		if err := rows.Scan(&n.ID, &n.Value, &e.Value, &n.Key, &e.Key); err != nil {
+			rows.Close()
+			return err
+		}
+		e.ID = n.ID
+		names, emails = append(names, n), append(emails, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, col := range []struct {
+		rows   []migration.KeyRow
+		update string
+	}{
+		{names, `UPDATE users SET username_key = $1 WHERE id = $2`},
+		{emails, `UPDATE users SET email_key = $1 WHERE id = $2`},
+	} {
+		changed, _ := migration.Rekey(col.rows, mangahub.LoginKey)
+		for _, r := range changed {
+			if _, err := tx.Exec(ctx, col.update, r.Key, r.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func scanUser(ctx context.Context, row pgx.Row) (*mangahub.User, error) {

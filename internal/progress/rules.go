@@ -17,31 +17,38 @@ const (
 // earliestLastReadAt bounds last_read_at from below: older dates are typos.
 var earliestLastReadAt = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Validate checks an update on its own, before anything is read.
+// Validate checks an update on its own, before anything is read, and
+// reports every problem at once.
 func Validate(upd mangahub.ProgressUpdate) error {
-	switch {
-	case upd.MangaID <= 0:
-		return mangahub.FieldError("manga_id", "must be a positive integer")
-	case upd.Chapter < 0:
-		return mangahub.FieldError("chapter", "must be 0 or more")
-	case upd.Chapter > MaxChapter:
-		return mangahub.FieldError("chapter", "must be at most %d", MaxChapter)
-	case upd.Status != nil && !upd.Status.Valid():
-		return mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading")
-	case upd.LastReadAt != nil && upd.LastReadAt.Before(earliestLastReadAt):
-		return mangahub.FieldError("last_read_at", "must be after 1900-01-01")
-	case upd.ExpectedVersion != nil && *upd.ExpectedVersion < 0:
-		return mangahub.FieldError("expected_version", "must be 0 or more")
+	var errs []error
+	if upd.MangaID <= 0 {
+		errs = append(errs, mangahub.FieldError("manga_id", "must be at least 1"))
 	}
-	return nil
+	switch {
+	case upd.Chapter < 0:
+		errs = append(errs, mangahub.FieldError("chapter", "must be at least 0"))
+	case upd.Chapter > MaxChapter:
+		errs = append(errs, mangahub.FieldError("chapter", "must be at most %d", MaxChapter))
+	}
+	if upd.Status != nil && !upd.Status.Valid() {
+		errs = append(errs, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading"))
+	}
+	if upd.LastReadAt != nil && upd.LastReadAt.Before(earliestLastReadAt) {
+		errs = append(errs, mangahub.FieldError("last_read_at", "must be after 1900-01-01"))
+	}
+	if upd.ExpectedVersion != nil && *upd.ExpectedVersion < 0 {
+		errs = append(errs, mangahub.FieldError("expected_version", "must be at least 0"))
+	}
+	return mangahub.ValidationOf(errs...)
 }
 
 // Apply is the progress rule book, as a pure function: given the stored
 // record (nil when there is none), an update of userID's progress that passed
 // Validate, the manga's chapter count (nil when unknown) and the server time,
 // it returns the record to store and whether anything changed. When nothing
-// changes it returns cur and false; a refused update is an error (a conflict
-// carries cur in Error.Progress).
+// changes the result holds cur, not applied, and why (ReasonBackwards or
+// ReasonUnchanged); a refused update is an error (a conflict carries cur in
+// Error.Progress).
 //
 // The rules (CONTRACT.md §2, "Reading progress"):
 //   - chapter is at most the manga's total_chapters when that is known;
@@ -58,10 +65,10 @@ func Validate(upd mangahub.ProgressUpdate) error {
 //     creates the record again at the tombstone's version + 1, and
 //     expected_version compares with 0 (there is no record); updated_at is
 //     server time.
-func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, totalChapters *int, now time.Time) (*mangahub.Progress, bool, error) {
+func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, totalChapters *int, now time.Time) (mangahub.ProgressResult, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	if totalChapters != nil && upd.Chapter > *totalChapters {
-		return nil, false, mangahub.FieldError("chapter", "must be at most %d, the manga's chapter count", *totalChapters)
+		return mangahub.ProgressResult{}, mangahub.FieldError("chapter", "must be at most %d, the manga's chapter count", *totalChapters)
 	}
 	var stored, base int64 // the version a client sees, the one to continue from
 	if cur != nil {
@@ -73,11 +80,7 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		}
 	}
 	if upd.ExpectedVersion != nil && *upd.ExpectedVersion != stored {
-		return nil, false, &mangahub.Error{
-			Code:     mangahub.CodeConflict,
-			Message:  "expected_version does not match the stored version",
-			Progress: cur,
-		}
+		return mangahub.ProgressResult{}, mangahub.ProgressConflict("expected_version does not match the stored version", cur)
 	}
 
 	readAt, explicit := now, false
@@ -93,14 +96,14 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		if upd.Status != nil {
 			status = *upd.Status
 		}
-		return &mangahub.Progress{
+		return applied(&mangahub.Progress{
 			UserID: userID, MangaID: upd.MangaID, Chapter: upd.Chapter, Status: status,
 			LastReadAt: readAt, UpdatedAt: now, Version: base + 1,
-		}, true, nil
+		}), nil
 	}
 
 	if upd.Chapter < cur.Chapter && !upd.Force {
-		return cur, false, nil
+		return notApplied(cur, mangahub.ReasonBackwards), nil
 	}
 	next := *cur
 	next.Chapter = upd.Chapter
@@ -118,9 +121,17 @@ func Apply(cur *mangahub.Progress, userID string, upd mangahub.ProgressUpdate, t
 		next.LastReadAt = readAt
 	}
 	if !changed {
-		return cur, false, nil
+		return notApplied(cur, mangahub.ReasonUnchanged), nil
 	}
 	next.Version = cur.Version + 1
 	next.UpdatedAt = now
-	return &next, true, nil
+	return applied(&next), nil
+}
+
+func applied(p *mangahub.Progress) mangahub.ProgressResult {
+	return mangahub.ProgressResult{Progress: p, Applied: true}
+}
+
+func notApplied(cur *mangahub.Progress, why mangahub.Reason) mangahub.ProgressResult {
+	return mangahub.ProgressResult{Progress: cur, Reason: why}
 }

@@ -25,6 +25,7 @@ func TestApply(t *testing.T) {
 		upd         mangahub.ProgressUpdate
 		total       *int
 		wantApplied bool
+		wantReason  mangahub.Reason // when not applied and no error
 		wantCode    mangahub.ErrorCode
 		want        *mangahub.Progress // checked when non-nil
 	}{
@@ -56,7 +57,8 @@ func TestApply(t *testing.T) {
 		{
 			name: "backwards move is not applied",
 			cur:  stored(10, mangahub.StatusReading, 4), upd: mangahub.ProgressUpdate{MangaID: 7, Chapter: 9, Status: ptr(mangahub.StatusDropped)},
-			want: stored(10, mangahub.StatusReading, 4),
+			wantReason: mangahub.ReasonBackwards,
+			want:       stored(10, mangahub.StatusReading, 4),
 		},
 		{
 			name: "backwards move with force is applied",
@@ -66,12 +68,14 @@ func TestApply(t *testing.T) {
 		{
 			name: "same chapter, no status, no last_read_at changes nothing",
 			cur:  stored(10, mangahub.StatusReading, 4), upd: mangahub.ProgressUpdate{MangaID: 7, Chapter: 10},
-			want: stored(10, mangahub.StatusReading, 4),
+			wantReason: mangahub.ReasonUnchanged,
+			want:       stored(10, mangahub.StatusReading, 4),
 		},
 		{
 			name: "same chapter, same status changes nothing",
 			cur:  stored(10, mangahub.StatusReading, 4), upd: mangahub.ProgressUpdate{MangaID: 7, Chapter: 10, Status: ptr(mangahub.StatusReading)},
-			want: stored(10, mangahub.StatusReading, 4),
+			wantReason: mangahub.ReasonUnchanged,
+			want:       stored(10, mangahub.StatusReading, 4),
 		},
 		{
 			name: "status change alone is applied",
@@ -86,7 +90,8 @@ func TestApply(t *testing.T) {
 		{
 			name: "earlier explicit last_read_at alone changes nothing",
 			cur:  stored(10, mangahub.StatusReading, 4), upd: mangahub.ProgressUpdate{MangaID: 7, Chapter: 10, LastReadAt: ptr(t0.Add(-2 * time.Hour))},
-			want: stored(10, mangahub.StatusReading, 4),
+			wantReason: mangahub.ReasonUnchanged,
+			want:       stored(10, mangahub.StatusReading, 4),
 		},
 		{
 			name: "chapter above total_chapters is invalid",
@@ -119,7 +124,8 @@ func TestApply(t *testing.T) {
 			if tt.cur != nil {
 				before = *tt.cur
 			}
-			got, applied, err := progress.Apply(tt.cur, "u1", tt.upd, tt.total, now)
+			res, err := progress.Apply(tt.cur, "u1", tt.upd, tt.total, now)
+			got, applied := res.Progress, res.Applied
 			if code := mangahub.ErrorCodeOf(err); code != tt.wantCode {
 				t.Fatalf("error code = %q (%v), want %q", code, err, tt.wantCode)
 			}
@@ -130,6 +136,12 @@ func TestApply(t *testing.T) {
 			}
 			if applied != tt.wantApplied {
 				t.Errorf("applied = %v, want %v", applied, tt.wantApplied)
+			}
+			if err == nil && !applied && tt.wantReason == "" {
+				t.Fatal("test case: a not-applied update needs wantReason")
+			}
+			if res.Reason != tt.wantReason {
+				t.Errorf("reason = %q, want %q", res.Reason, tt.wantReason)
 			}
 			if tt.want != nil && (got == nil || *got != *tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)

@@ -76,17 +76,18 @@ func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limi
 }
 
 // Update applies upd to userID's progress. It returns the stored record
-// (the new one when applied, the unchanged one otherwise) and whether the
-// update changed it. Only applied changes are published.
-func (s *Service) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
-	p, applied, err := s.update(ctx, userID, origin, upd)
-	s.observe(origin.Source, resultOf(applied, err))
-	return p, applied, err
+// (the new one when applied, the unchanged one otherwise), whether the
+// update changed it and, when not, why. Only applied changes are published.
+func (s *Service) Update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
+	res, err := s.update(ctx, userID, origin, upd)
+	s.observe(origin.Source, resultOf(res.Applied, err))
+	return res, err
 }
 
-func (s *Service) update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (*mangahub.Progress, bool, error) {
+func (s *Service) update(ctx context.Context, userID string, origin mangahub.Origin, upd mangahub.ProgressUpdate) (mangahub.ProgressResult, error) {
+	var none mangahub.ProgressResult
 	if err := Validate(upd); err != nil {
-		return nil, false, err
+		return none, err
 	}
 	// The per-user limit and the first read are independent round trips
 	// (both to Redis in a cluster): take them together. A refused update
@@ -96,33 +97,33 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
 	var cur *mangahub.Progress
 	if err == nil {
-		cur, err = s.find(ctx, userID, upd.MangaID)
+		cur, _, err = s.stored(ctx, userID, upd.MangaID) // nil when none: Apply's "no record"
 	}
 	if lerr := <-limited; lerr != nil {
-		return nil, false, lerr
+		return none, lerr
 	}
 	if err != nil {
-		return nil, false, err
+		return none, err
 	}
 	for attempt := range casAttempts {
 		if attempt > 0 {
-			if cur, err = s.find(ctx, userID, upd.MangaID); err != nil {
-				return nil, false, err
+			if cur, _, err = s.stored(ctx, userID, upd.MangaID); err != nil {
+				return none, err
 			}
 		}
-		next, applied, err := Apply(cur, userID, upd, total, s.now())
-		if err != nil || !applied {
-			return next, false, err
+		res, err := Apply(cur, userID, upd, total, s.now())
+		if err != nil || !res.Applied {
+			return res, err
 		}
-		ch := mangahub.ProgressChange{Progress: next, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
+		ch := mangahub.ProgressChange{Progress: res.Progress, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
 		if err := s.apply(ctx, ch); errors.Is(err, mangahub.ErrVersionMismatch) {
 			continue // another writer won; re-read and apply again
 		} else if err != nil {
-			return nil, false, err
+			return none, err
 		}
-		return next, true, nil
+		return res, nil
 	}
-	return nil, false, errTooManyWriters
+	return none, errTooManyWriters
 }
 
 var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
@@ -145,11 +146,11 @@ func (s *Service) Get(ctx context.Context, userID string, mangaID int64) (*manga
 	if mangaID <= 0 {
 		return nil, noProgress(mangaID)
 	}
-	p, err := s.find(ctx, userID, mangaID)
+	p, found, err := s.stored(ctx, userID, mangaID)
 	if err != nil {
 		return nil, err
 	}
-	if p == nil || p.Deleted {
+	if !found || p.Deleted {
 		return nil, noProgress(mangaID)
 	}
 	return p, nil
@@ -162,13 +163,18 @@ func noProgress(mangaID int64) error {
 // List returns a page of the user's records, most recently updated first.
 // A Limit of 0 means all of them (up to 10,000).
 func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	switch {
-	case f.Status != "" && !f.Status.Valid():
-		return nil, 0, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading")
-	case f.Limit < 0 || f.Limit > maxListLimit:
-		return nil, 0, mangahub.FieldError("limit", "must be between 1 and %d", maxListLimit)
-	case f.Offset < 0:
-		return nil, 0, mangahub.FieldError("offset", "must be 0 or more")
+	var errs []error
+	if f.Status != "" && !f.Status.Valid() {
+		errs = append(errs, mangahub.FieldError("status", "must be one of reading, completed, plan_to_read, on_hold, dropped, re_reading"))
+	}
+	if f.Limit < 0 || f.Limit > maxListLimit {
+		errs = append(errs, mangahub.FieldError("limit", "must be between 1 and %d", maxListLimit))
+	}
+	if f.Offset < 0 {
+		errs = append(errs, mangahub.FieldError("offset", "must be at least 0"))
+	}
+	if err := mangahub.ValidationOf(errs...); err != nil {
+		return nil, 0, err
 	}
 	if f.Limit == 0 {
 		f.Limit = maxListLimit
@@ -208,11 +214,11 @@ func (s *Service) RemoveManga(ctx context.Context, mangaID int64) error {
 
 func (s *Service) remove(ctx context.Context, userID string, origin mangahub.Origin, mangaID int64) error {
 	for range casAttempts {
-		cur, err := s.find(ctx, userID, mangaID)
+		cur, found, err := s.stored(ctx, userID, mangaID)
 		if err != nil {
 			return err
 		}
-		if cur == nil || cur.Deleted {
+		if !found || cur.Deleted {
 			return noProgress(mangaID)
 		}
 		tomb := *cur
@@ -226,13 +232,18 @@ func (s *Service) remove(ctx context.Context, userID string, origin mangahub.Ori
 	return errTooManyWriters
 }
 
-// find returns the stored record or tombstone, nil when there is neither.
-func (s *Service) find(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, error) {
-	p, err := s.store.FindProgress(ctx, userID, mangaID)
-	if mangahub.IsCode(err, mangahub.CodeNotFound) {
-		return nil, nil
+// stored returns the stored record or tombstone; found is false when there
+// never was one, which for the rules is a state like any other, not an
+// error.
+func (s *Service) stored(ctx context.Context, userID string, mangaID int64) (p *mangahub.Progress, found bool, err error) {
+	p, err = s.store.FindProgress(ctx, userID, mangaID)
+	switch {
+	case mangahub.IsCode(err, mangahub.CodeNotFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
 	}
-	return p, err
+	return p, true, nil
 }
 
 // allow takes a token of userID's progress budget. A limiter that cannot

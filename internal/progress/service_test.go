@@ -117,9 +117,10 @@ func TestUpdatePublishesOnlyAppliedChanges(t *testing.T) {
 	ctx := context.Background()
 	origin := mangahub.Origin{Source: mangahub.SourceTCP, ConnectionID: "c1"}
 
-	p, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 3})
-	if err != nil || !applied || p.Version != 1 || p.UserID != f.userID {
-		t.Fatalf("first update: %+v %v %v", p, applied, err)
+	res, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 3})
+	p := res.Progress
+	if err != nil || !res.Applied || res.Reason != "" || p.Version != 1 || p.UserID != f.userID {
+		t.Fatalf("first update: %+v %v", res, err)
 	}
 	ev := <-f.events
 	if ev.Type != mangahub.EventProgressUpdated || ev.UserID != f.userID || ev.Origin != origin || *ev.Progress != *p {
@@ -127,9 +128,10 @@ func TestUpdatePublishesOnlyAppliedChanges(t *testing.T) {
 	}
 
 	// Backwards without force: acknowledged, not applied, not published.
-	p2, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1})
-	if err != nil || applied || p2.Chapter != 3 || p2.Version != 1 {
-		t.Fatalf("backwards update: %+v %v %v", p2, applied, err)
+	res, err = f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1})
+	p2 := res.Progress
+	if err != nil || res.Applied || res.Reason != mangahub.ReasonBackwards || p2.Chapter != 3 || p2.Version != 1 {
+		t.Fatalf("backwards update: %+v %v", res, err)
 	}
 	select {
 	case ev := <-f.events:
@@ -170,15 +172,15 @@ func TestUpdateErrors(t *testing.T) {
 			if tt.upd.MangaID == 1 {
 				tt.upd.MangaID = f.manga
 			}
-			_, _, err := f.svc.Update(ctx, f.userID, http, tt.upd)
+			_, err := f.svc.Update(ctx, f.userID, http, tt.upd)
 			if code := mangahub.ErrorCodeOf(err); code != tt.code {
 				t.Fatalf("code = %q (%v), want %q", code, err, tt.code)
 			}
 		})
 	}
 	// No chapter limit when the count is unknown.
-	if _, applied, err := f.svc.Update(ctx, f.userID, http, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 5000}); err != nil || !applied {
-		t.Fatalf("open-ended manga: %v %v", applied, err)
+	if res, err := f.svc.Update(ctx, f.userID, http, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 5000}); err != nil || !res.Applied {
+		t.Fatalf("open-ended manga: %+v %v", res, err)
 	}
 }
 
@@ -187,11 +189,11 @@ func TestUpdateIsRateLimitedPerUser(t *testing.T) {
 	ctx := context.Background()
 	origin := mangahub.Origin{Source: mangahub.SourceWS, ConnectionID: "w"}
 	for i := range 2 {
-		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: i + 1}); err != nil {
+		if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: i + 1}); err != nil {
 			t.Fatalf("update %d: %v", i, err)
 		}
 	}
-	_, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 9})
+	_, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 9})
 	e := mangahub.AsError(err)
 	if e.Code != mangahub.CodeRateLimited || e.RetryAfter <= 0 {
 		t.Fatalf("third update: %v (retry after %s)", err, e.RetryAfter)
@@ -214,7 +216,8 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, applied, err := f.svc.Update(ctx, f.userID, mangahub.Origin{Source: mangahub.SourceTCP}, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 10 + i})
+			res, err := f.svc.Update(ctx, f.userID, mangahub.Origin{Source: mangahub.SourceTCP}, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 10 + i})
+			p, applied := res.Progress, res.Applied
 			if err != nil {
 				t.Errorf("writer %d: %v", i, err)
 				return
@@ -248,7 +251,7 @@ func TestDeleteAndList(t *testing.T) {
 	origin := mangahub.Origin{Source: mangahub.SourceHTTP}
 	done := mangahub.StatusCompleted
 	for _, u := range []mangahub.ProgressUpdate{{MangaID: f.manga, Chapter: 50, Status: &done}, {MangaID: f.openEnd, Chapter: 2}} {
-		if _, _, err := f.svc.Update(ctx, f.userID, origin, u); err != nil {
+		if _, err := f.svc.Update(ctx, f.userID, origin, u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -296,7 +299,7 @@ func TestChapterCountIsCachedBriefly(t *testing.T) {
 	}
 
 	for ch := 1; ch <= 3; ch++ {
-		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
+		if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -309,8 +312,8 @@ func TestChapterCountIsCachedBriefly(t *testing.T) {
 		t.Fatal(err)
 	}
 	advance(11 * time.Second)
-	if _, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 55}); err != nil || !applied {
-		t.Fatalf("chapter 55 after the count became 60: %v %v", applied, err)
+	if res, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 55}); err != nil || !res.Applied {
+		t.Fatalf("chapter 55 after the count became 60: %+v %v", res, err)
 	}
 	if n := f.lookups.count(); n != 2 {
 		t.Fatalf("lookups after the TTL = %d, want 2", n)
@@ -318,7 +321,7 @@ func TestChapterCountIsCachedBriefly(t *testing.T) {
 
 	// Unknown manga are not remembered: each try asks again.
 	for range 2 {
-		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: 424242, Chapter: 1}); mangahub.ErrorCodeOf(err) != mangahub.CodeMangaNotFound {
+		if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: 424242, Chapter: 1}); mangahub.ErrorCodeOf(err) != mangahub.CodeMangaNotFound {
 			t.Fatalf("unknown manga: %v", err)
 		}
 	}
@@ -335,7 +338,7 @@ func TestVersionsContinueAcrossDelete(t *testing.T) {
 	ctx := context.Background()
 	origin := mangahub.Origin{Source: mangahub.SourceHTTP}
 	for ch := 1; ch <= 3; ch++ {
-		if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
+		if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: ch}); err != nil {
 			t.Fatal(err)
 		}
 		<-f.events
@@ -348,11 +351,12 @@ func TestVersionsContinueAcrossDelete(t *testing.T) {
 		t.Fatalf("delete event = %+v, want progress_deleted at version 3", ev)
 	}
 	stale := int64(3)
-	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &stale}); !mangahub.IsCode(err, mangahub.CodeConflict) {
+	if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &stale}); !mangahub.IsCode(err, mangahub.CodeConflict) {
 		t.Fatalf("expected_version 3 after the delete: %v, want conflict (there is no record)", err)
 	}
 	none := int64(0)
-	p, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &none})
+	res, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1, ExpectedVersion: &none})
+	p, applied := res.Progress, res.Applied
 	if err != nil || !applied {
 		t.Fatalf("re-create: %v applied=%v", err, applied)
 	}
@@ -373,20 +377,20 @@ func TestChapterCountOutlivesACatalogOutage(t *testing.T) {
 	f.mu.Lock()
 	f.clock = time.Now()
 	f.mu.Unlock()
-	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1}); err != nil {
+	if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 1}); err != nil {
 		t.Fatal(err)
 	}
 	f.lookups.setDown(true)
 	f.mu.Lock()
 	f.clock = f.clock.Add(time.Minute)
 	f.mu.Unlock()
-	if _, applied, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 2}); err != nil || !applied {
-		t.Fatalf("update with the catalog down and an expired count: applied=%v err=%v", applied, err)
+	if res, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 2}); err != nil || !res.Applied {
+		t.Fatalf("update with the catalog down and an expired count: %+v err=%v", res, err)
 	}
-	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 51}); !mangahub.IsCode(err, mangahub.CodeValidation) {
+	if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.manga, Chapter: 51}); !mangahub.IsCode(err, mangahub.CodeValidation) {
 		t.Errorf("chapter past the expired count: %v, want validation_failed", err)
 	}
-	if _, _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 1}); !mangahub.IsCode(err, mangahub.CodeUnavailable) {
+	if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 1}); !mangahub.IsCode(err, mangahub.CodeUnavailable) {
 		t.Errorf("manga never looked up, catalog down: %v, want unavailable", err)
 	}
 }

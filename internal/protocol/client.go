@@ -39,9 +39,6 @@ func DialLine(addr string, timeout time.Duration) (*LineClient, error) {
 	return NewLineClient(conn), nil
 }
 
-// Conn is the underlying connection.
-func (c *LineClient) Conn() net.Conn { return c.conn }
-
 // Close closes the connection.
 func (c *LineClient) Close() error { return c.conn.Close() }
 

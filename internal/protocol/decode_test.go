@@ -244,3 +244,30 @@ func TestDecodeWalksAnyLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestAckReason: an ack that applied nothing says why; an applied one
+// carries no reason (CONTRACT.md §3, "reason as in HTTP").
+func TestAckReason(t *testing.T) {
+	p := &mangahub.Progress{UserID: "u", MangaID: 1, Chapter: 2, Status: mangahub.StatusReading, Version: 4}
+	tests := []struct {
+		name string
+		r    mangahub.ProgressResult
+		want string
+	}{
+		{"applied", mangahub.ProgressResult{Progress: p, Applied: true}, `"applied":true,"progress":{`},
+		{"backwards", mangahub.ProgressResult{Progress: p, Reason: mangahub.ReasonBackwards}, `"applied":false,"progress":{`},
+		{"unchanged", mangahub.ProgressResult{Progress: p, Reason: mangahub.ReasonUnchanged}, `"applied":false,"progress":{`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := string(protocol.Marshal(protocol.NewAck("a", tt.r)))
+			if !strings.HasPrefix(line, `{"type":"ack","id":"a",`+tt.want) {
+				t.Errorf("ack = %s", line)
+			}
+			reason := `"reason":"` + string(tt.r.Reason) + `"`
+			if tt.r.Applied && strings.Contains(line, `"reason"`) || !tt.r.Applied && !strings.HasSuffix(line, ","+reason+"}\n") {
+				t.Errorf("ack = %s, want reason %q only when not applied", line, tt.r.Reason)
+			}
+		})
+	}
+}

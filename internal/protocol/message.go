@@ -106,12 +106,14 @@ type (
 		Username     string `json:"username"`
 		ConnectionID string `json:"connection_id"`
 	}
-	// Ack answers progress_update.
+	// Ack answers progress_update. Reason says why an update was not
+	// applied (unchanged or backwards); it is left out when it was.
 	Ack struct {
 		Type     string             `json:"type"`
 		ID       string             `json:"id,omitempty"`
 		Applied  bool               `json:"applied"`
 		Progress *mangahub.Progress `json:"progress"`
+		Reason   mangahub.Reason    `json:"reason,omitempty"`
 	}
 	// ProgressReply answers get_progress; Progress is null when there is none.
 	ProgressReply struct {
@@ -194,6 +196,7 @@ type ServerMessage struct {
 	Username     string               `json:"username,omitempty"`
 	ConnectionID string               `json:"connection_id,omitempty"`
 	Applied      bool                 `json:"applied,omitempty"`
+	Reason       mangahub.Reason      `json:"reason,omitempty"`
 	Progress     *mangahub.Progress   `json:"progress,omitempty"`
 	Items        []*mangahub.Progress `json:"items,omitempty"`
 	Source       mangahub.Source      `json:"source,omitempty"`
@@ -203,9 +206,13 @@ type ServerMessage struct {
 	RetryAfterMS int64                `json:"retry_after_ms,omitempty"`
 }
 
-// NewAck answers a progress_update.
-func NewAck(id string, applied bool, p *mangahub.Progress) Ack {
-	return Ack{Type: TypeAck, ID: id, Applied: applied, Progress: p}
+// NewAck answers a progress_update with what became of it.
+func NewAck(id string, r mangahub.ProgressResult) Ack {
+	a := Ack{Type: TypeAck, ID: id, Applied: r.Applied, Progress: r.Progress}
+	if !r.Applied {
+		a.Reason = r.Reason
+	}
+	return a
 }
 
 // NewProgressReply answers a get_progress; p may be nil.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mangahub/mangahub/internal/auth"
 	"github.com/mangahub/mangahub/internal/config"
 )
 
@@ -28,8 +29,8 @@ func JWTSecret(cfg *config.Config) ([]byte, error) {
 	path := filepath.Join(cfg.DataDir, secretFile)
 	b, err := os.ReadFile(path)
 	if err == nil {
-		if len(b) < config.MinSecretBytes {
-			return nil, fmt.Errorf("%s holds %d bytes; at least %d are required (delete it to generate a new one)", path, len(b), config.MinSecretBytes)
+		if len(b) < auth.MinSecretLen {
+			return nil, fmt.Errorf("%s holds %d bytes; at least %d are required (delete it to generate a new one)", path, len(b), auth.MinSecretLen)
 		}
 		return b, nil
 	}

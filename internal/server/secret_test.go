@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mangahub/mangahub/internal/auth"
 	"github.com/mangahub/mangahub/internal/config"
 	"github.com/mangahub/mangahub/internal/server"
 )
@@ -35,7 +36,7 @@ func TestJWTSecretIsGeneratedOnceAndKept(t *testing.T) {
 			t.Fatalf("secrets differ: %q vs %q", s, secrets[0])
 		}
 	}
-	if len(secrets[0]) < config.MinSecretBytes {
+	if len(secrets[0]) < auth.MinSecretLen {
 		t.Fatalf("secret is %d bytes", len(secrets[0]))
 	}
 	fi, err := os.Stat(filepath.Join(dir, "jwt.secret"))

@@ -5,8 +5,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -116,7 +114,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 		},
 	})
 	s.hub = hub.New(hub.Config{
-		InstanceID:      instanceID(),
 		MaxConnsPerUser: cfg.TCPMaxConnsPerUser,
 		AuthTimeout:     cfg.TCPAuthTimeout,
 		IdleTimeout:     cfg.TCPIdleTimeout,
@@ -141,7 +138,7 @@ func (s *Server) listen(cfg *config.Config) error {
 		OpsOnly:     !cfg.Services.HTTP,
 	}
 	if cfg.Services.HTTP {
-		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{}, s.log)
+		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{OriginPatterns: cfg.AllowedOrigins}, s.log)
 		deps.Web = web.Handler()
 	}
 	hl, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -195,9 +192,6 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Shutdown()
 }
 
-// Migrated is closed once migrations and seeding are done.
-func (s *Server) Migrated() <-chan struct{} { return s.migrated }
-
 func (s *Server) prepareDatabase(ctx context.Context) {
 	backoff := 100 * time.Millisecond
 	for {
@@ -250,12 +244,6 @@ func (s *Server) Shutdown() error {
 	errs = append(errs, s.stores.DB.Close())
 	s.log.Info("stopped")
 	return errors.Join(errs...)
-}
-
-func instanceID() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func addrString(a net.Addr) string {

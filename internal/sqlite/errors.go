@@ -45,10 +45,9 @@ func translate(ctx context.Context, err error) error {
 }
 
 // uniqueViolation reports whether err is a unique constraint failure on
-// target: "table.column" for a key on plain columns, the index name for an
-// index on expressions. SQLite's only way of saying which one is its
-// message: "UNIQUE constraint failed: manga.slug" or
-// "UNIQUE constraint failed: index 'users_email_key'".
+// target, "table.column". SQLite's only way of saying which one is its
+// message: "UNIQUE constraint failed: manga.slug". (An index on an
+// expression would be named by the index instead; the schema has none.)
 func uniqueViolation(err error, target string) bool {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
@@ -60,7 +59,7 @@ func uniqueViolation(err error, target string) bool {
 		return false
 	}
 	msg := se.Error()
-	return strings.Contains(msg, "failed: "+target) || strings.Contains(msg, "index '"+target+"'")
+	return strings.Contains(msg, "failed: "+target)
 }
 
 // foreignKeyViolation reports whether err is a foreign key failure. SQLite

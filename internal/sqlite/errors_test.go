@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestTranslate(t *testing.T) {
 		{"domain error passes", ctx, domain, mangahub.CodeConflict},
 		{"syntax error", ctx, exec(`SELEC 1`), mangahub.CodeInternal},
 		{"unmapped unique violation", ctx, exec(`INSERT INTO genres (name, name_key) VALUES ('A', 'a')`), mangahub.CodeInternal},
-		{"check violation", ctx, exec(`INSERT INTO users VALUES ('u', 'n', 'e', 'h', 'root', 0)`), mangahub.CodeInternal},
+		{"check violation", ctx, exec(`INSERT INTO users (id, username, email, password_hash, role, created_at) VALUES ('u', 'n', 'e', 'h', 'root', 0)`), mangahub.CodeInternal},
 		{"write on the read pool", ctx, readOnly, mangahub.CodeUnavailable},
 		{"cancelled context", cancelled, dead, mangahub.CodeUnavailable},
 	}
@@ -74,18 +75,18 @@ func TestUniqueViolation(t *testing.T) {
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if _, err := db.write.ExecContext(t.Context(), `INSERT INTO users VALUES ('u1', 'Ann', 'a@x', 'h', 'user', 0)`); err != nil {
+	if _, err := db.write.ExecContext(t.Context(), `INSERT INTO users (id, username, email, username_key, email_key, password_hash, role, created_at) VALUES ('u1', 'Ann', 'a@x', 'ann', 'a@x', 'h', 'user', 0)`); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		insert string
 		target string
 	}{
-		{`INSERT INTO users VALUES ('u2', 'ANN', 'b@x', 'h', 'user', 0)`, "users_username_key"},
-		{`INSERT INTO users VALUES ('u2', 'bob', 'A@X', 'h', 'user', 0)`, "users_email_key"},
-		{`INSERT INTO users VALUES ('u1', 'bob', 'b@x', 'h', 'user', 0)`, "users.id"},
+		{insertUser("u2", "ANN", "ann", "b@x"), "users.username_key"},
+		{insertUser("u2", "bob", "bob", "a@x"), "users.email_key"},
+		{insertUser("u1", "bob", "bob", "b@x"), "users.id"},
 	}
-	targets := []string{"users_username_key", "users_email_key", "users.id"}
+	targets := []string{"users.username_key", "users.email_key", "users.id"}
 	for _, tt := range tests {
 		_, err := db.write.ExecContext(t.Context(), tt.insert)
 		for _, target := range targets {
@@ -94,4 +95,9 @@ func TestUniqueViolation(t *testing.T) {
 			}
 		}
 	}
+}
+
+func insertUser(id, username, usernameKey, email string) string {
+	return fmt.Sprintf(`INSERT INTO users (id, username, email, username_key, email_key, password_hash, role, created_at)
+		VALUES ('%s', '%s', '%s', '%s', '%s', 'h', 'user', 0)`, id, username, email, usernameKey, email)
 }

@@ -38,3 +38,21 @@ func Pragma(ctx context.Context, db *DB, name string) (write, read string, err e
 	}
 	return write, read, nil
 }
+
+// MigrateTo applies the migrations up to version v only.
+func MigrateTo(ctx context.Context, db *DB, v int) error { return db.migrate(ctx, v) }
+
+// Exec runs one statement on the write connection.
+func Exec(ctx context.Context, db *DB, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, query, args...)
+	return err
+}
+
+// QueryStrings reads one row of strings.
+func QueryStrings(ctx context.Context, db *DB, query string, args []any, dest ...*string) error {
+	ptrs := make([]any, len(dest))
+	for i := range dest {
+		ptrs[i] = dest[i]
+	}
+	return db.read.QueryRowContext(ctx, query, args...).Scan(ptrs...)
+}

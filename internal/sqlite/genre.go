@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"sort"
-	"strings"
 
 	"github.com/mangahub/mangahub"
 )
@@ -58,7 +57,7 @@ func (s *MangaStore) CreateGenre(ctx context.Context, name string) (*mangahub.Ge
 	g := mangahub.Genre{Name: name}
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx,
-			`INSERT INTO genres (name, name_key) VALUES (?, ?) RETURNING id`, name, genreKey(name)).Scan(&g.ID)
+			`INSERT INTO genres (name, name_key) VALUES (?, ?) RETURNING id`, name, mangahub.GenreKey(name)).Scan(&g.ID)
 		if uniqueViolation(err, "genres.name_key") {
 			return mangahub.Errorf(mangahub.CodeConflict, "genre already exists")
 		}
@@ -83,8 +82,8 @@ func replaceGenres(ctx context.Context, tx *sql.Tx, mangaID int64, names []strin
 func setGenres(ctx context.Context, tx *sql.Tx, mangaID int64, names []string) ([]string, error) {
 	keys := make(map[string]string) // key → the first spelling given
 	for _, n := range names {
-		if _, ok := keys[genreKey(n)]; !ok {
-			keys[genreKey(n)] = n
+		if _, ok := keys[mangahub.GenreKey(n)]; !ok {
+			keys[mangahub.GenreKey(n)] = n
 		}
 	}
 	if len(keys) == 0 {
@@ -160,16 +159,12 @@ func loadGenres(ctx context.Context, q querier, ms []*mangahub.Manga) error {
 	return rows.Err()
 }
 
-// genreKey is what makes two genre names the same genre. It is computed in Go
-// because SQLite's lower() only folds ASCII.
-func genreKey(name string) string { return strings.ToLower(name) }
-
 // genreKeys returns the distinct keys of names.
 func genreKeys(names []string) []string {
 	seen := make(map[string]bool, len(names))
 	var keys []string
 	for _, n := range names {
-		if k := genreKey(n); !seen[k] {
+		if k := mangahub.GenreKey(n); !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}

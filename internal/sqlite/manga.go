@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -18,8 +20,8 @@ var _ mangahub.MangaStore = (*MangaStore)(nil)
 // NewMangaStore returns the catalog of db.
 func NewMangaStore(db *DB) *MangaStore { return &MangaStore{db: db} }
 
-const mangaColumns = `m.id, m.slug, m.title, m.author, m.status, m.total_chapters, m.year,
-	m.description, m.cover_url, m.created_at, m.updated_at`
+const mangaColumns = `m.id, m.slug, m.title, m.alt_titles, m.author, m.status, m.total_chapters,
+	m.year, m.description, m.cover_url, m.created_at, m.updated_at`
 
 // FindMangaByID returns one manga with its genres.
 func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
@@ -82,21 +84,54 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 	return page, total, nil
 }
 
+// FindMangaSummaries returns the summaries of the manga with ids, in one
+// statement.
+func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
+	out := []*mangahub.MangaSummary{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.read.QueryContext(ctx, `
+		SELECT id, slug, title, total_chapters, cover_url FROM manga
+		WHERE id IN (SELECT value FROM json_each(?))
+		ORDER BY id`, jsonArray(ids))
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			m     mangahub.MangaSummary
+			total sql.NullInt64
+		)
+		if err := rows.Scan(&m.ID, &m.Slug, &m.Title, &total, &m.CoverURL); err != nil {
+			return nil, translate(ctx, err)
+		}
+		m.TotalChapters = intPtr(total)
+		out = append(out, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(ctx, err)
+	}
+	return out, nil
+}
+
 // mangaWhere builds the WHERE clause of f. Every term must be a substring of
-// the folded title and author. The test is instr rather than LIKE '%t%': on
-// folded (lower-case) text both mean the same, no index can serve an infix
-// match in SQLite anyway, instr is cheaper (about a third off a search over
-// 3,000 manga), and no character of a term is special to it.
+// the search text (the folded names and author). The test is instr rather
+// than LIKE '%t%': on folded (lower-case) text both mean the same, no index
+// can serve an infix match in SQLite anyway, instr is cheaper (about a third
+// off a search over 3,000 manga), and no character of a term is special to
+// it.
 func mangaWhere(f mangahub.MangaFilter) (string, []any) {
 	var (
 		conds []string
 		args  []any
 	)
-	for _, t := range mangahub.FoldTerms(f.Terms) {
+	for _, t := range f.Terms {
 		conds = append(conds, `instr(m.search_text, ?) > 0`)
 		args = append(args, t)
 	}
-	if a := mangahub.FoldSearch(f.Author); a != "" {
+	if a := f.Author; a != "" {
 		conds = append(conds, `instr(m.author_key, ?) > 0`)
 		args = append(args, a)
 	}
@@ -132,24 +167,24 @@ func mangaOrder(f mangahub.MangaFilter) (string, []any, error) {
 	case mangahub.SortYearDesc:
 		return `m.year DESC NULLS LAST, m.id`, nil, nil
 	case mangahub.SortRelevance:
-		terms := mangahub.FoldTerms(f.Terms)
-		if len(terms) == 0 {
+		if len(f.Terms) == 0 {
 			return `m.title_key, m.id`, nil, nil
 		}
-		// Rank 0: the title is the query; 1: it starts with it (the
-		// first occurrence is at 1); 2: it holds every term; 3: the match
-		// came from the author.
-		q := strings.Join(terms, " ")
-		args := []any{q, q}
-		all := make([]string, len(terms))
-		for i, t := range terms {
-			all[i] = `instr(m.title_key, ?) > 0`
-			args = append(args, t)
+		// The rule of mangahub.SortRelevance. names_key is
+		// "| name | name |": " t " in it is a whole word of a name, " t"
+		// the start of one, "| q |" a whole name.
+		args := []any{"| " + strings.Join(f.Terms, " ") + " |"}
+		ranks := make([]string, len(f.Terms))
+		for i, t := range f.Terms {
+			ranks[i] = `CASE WHEN instr(m.names_key, ?) > 0 THEN 0
+				WHEN instr(' ' || m.author_key || ' ', ?) > 0 THEN 1
+				WHEN instr(m.names_key, ?) > 0 THEN 2
+				WHEN instr(' ' || m.author_key, ?) > 0 THEN 3
+				WHEN instr(m.names_key, ?) > 0 THEN 4
+				ELSE 5 END`
+			args = append(args, " "+t+" ", " "+t+" ", " "+t, " "+t, t)
 		}
-		return `CASE WHEN m.title_key = ? THEN 0
-			WHEN instr(m.title_key, ?) = 1 THEN 1
-			WHEN ` + strings.Join(all, " AND ") + ` THEN 2
-			ELSE 3 END, m.title_key, m.id`, args, nil
+		return `instr(m.names_key, ?) = 0, ` + strings.Join(ranks, " + ") + `, m.title_key, m.id`, args, nil
 	}
 	return "", nil, mangahub.Internal(errors.New("unknown manga sort " + strconv.Quote(string(f.Sort))))
 }
@@ -163,14 +198,15 @@ func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 		genres []string
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
+		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
-				cover_url, search_text, title_key, author_key, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
+				cover_url, search_text, names_key, title_key, author_key, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`,
-			m.Slug, m.Title, m.Author, string(m.Status), nullInt(m.TotalChapters), nullInt(m.Year),
-			m.Description, m.CoverURL, search, titleKey, authorKey, toMicros(at), toMicros(at)).Scan(&id)
+			m.Slug, m.Title, jsonArray(altTitles(m.AltTitles)), m.Author, string(m.Status), nullInt(m.TotalChapters),
+			nullInt(m.Year), m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author,
+			toMicros(at), toMicros(at)).Scan(&id)
 		if uniqueViolation(err, "manga.slug") {
 			return slugTaken()
 		}
@@ -183,7 +219,7 @@ func (s *MangaStore) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 	if err != nil {
 		return err
 	}
-	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, at, at, genres
+	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres, m.AltTitles = id, at, at, genres, altTitles(m.AltTitles)
 	return nil
 }
 
@@ -198,15 +234,16 @@ func (s *MangaStore) UpdateManga(ctx context.Context, id int64, upd mangahub.Man
 		}
 		upd.Apply(cur)
 		cur.UpdatedAt = now()
-		search, titleKey, authorKey := mangahub.SearchKeys(cur.Title, cur.Author)
+		cur.AltTitles = altTitles(cur.AltTitles)
+		k := mangahub.MangaSearchKeys(cur.Title, cur.AltTitles, cur.Author)
 		_, err = tx.ExecContext(ctx, `
-			UPDATE manga SET slug = ?, title = ?, author = ?, status = ?, total_chapters = ?,
-				year = ?, description = ?, cover_url = ?, search_text = ?, title_key = ?,
-				author_key = ?, updated_at = ?
+			UPDATE manga SET slug = ?, title = ?, alt_titles = ?, author = ?, status = ?,
+				total_chapters = ?, year = ?, description = ?, cover_url = ?, search_text = ?,
+				names_key = ?, title_key = ?, author_key = ?, updated_at = ?
 			WHERE id = ?`,
-			cur.Slug, cur.Title, cur.Author, string(cur.Status), nullInt(cur.TotalChapters),
-			nullInt(cur.Year), cur.Description, cur.CoverURL, search, titleKey, authorKey,
-			toMicros(cur.UpdatedAt), id)
+			cur.Slug, cur.Title, jsonArray(cur.AltTitles), cur.Author, string(cur.Status),
+			nullInt(cur.TotalChapters), nullInt(cur.Year), cur.Description, cur.CoverURL,
+			k.Text, k.Names, k.Title, k.Author, toMicros(cur.UpdatedAt), id)
 		if uniqueViolation(err, "manga.slug") {
 			return slugTaken()
 		}
@@ -247,40 +284,86 @@ func (s *MangaStore) DeleteManga(ctx context.Context, id int64) error {
 }
 
 // PutManga inserts m, or updates every field and the genres of the manga
-// with m's slug, and sets m's ID, timestamps and genres.
-func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) error {
+// with m's slug, and sets m's ID, timestamps and genres. A manga stored with
+// the same content is not written (its updated_at stays). The write
+// transaction holds SQLite's write lock, so reading first is safe.
+func (s *MangaStore) PutManga(ctx context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	at := now()
 	var (
+		res                  mangahub.PutResult
 		id, created, updated int64
 		genres               []string
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		search, titleKey, authorKey := mangahub.SearchKeys(m.Title, m.Author)
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO manga (slug, title, author, status, total_chapters, year, description,
-				cover_url, search_text, title_key, author_key, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		cur, err := findMangaBySlug(ctx, tx, m.Slug)
+		if mangahub.IsCode(err, mangahub.CodeNotFound) {
+			cur, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.SameContent(m) {
+			res.Outcome = mangahub.PutUnchanged
+			*m = *cur
+			return nil
+		}
+		res.Outcome = mangahub.PutCreated
+		if cur != nil {
+			res.Outcome = mangahub.PutUpdated
+		}
+		k := mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author)
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO manga (slug, title, alt_titles, author, status, total_chapters, year, description,
+				cover_url, search_text, names_key, title_key, author_key, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (slug) DO UPDATE SET
-				title = excluded.title, author = excluded.author, status = excluded.status,
-				total_chapters = excluded.total_chapters, year = excluded.year,
-				description = excluded.description, cover_url = excluded.cover_url,
-				search_text = excluded.search_text, title_key = excluded.title_key,
+				title = excluded.title, alt_titles = excluded.alt_titles, author = excluded.author,
+				status = excluded.status, total_chapters = excluded.total_chapters,
+				year = excluded.year, description = excluded.description,
+				cover_url = excluded.cover_url, search_text = excluded.search_text,
+				names_key = excluded.names_key, title_key = excluded.title_key,
 				author_key = excluded.author_key, updated_at = excluded.updated_at
 			RETURNING id, created_at, updated_at`,
-			m.Slug, m.Title, m.Author, string(m.Status), nullInt(m.TotalChapters), nullInt(m.Year),
-			m.Description, m.CoverURL, search, titleKey, authorKey, toMicros(at), toMicros(at)).
+			m.Slug, m.Title, jsonArray(altTitles(m.AltTitles)), m.Author, string(m.Status), nullInt(m.TotalChapters),
+			nullInt(m.Year), m.Description, m.CoverURL, k.Text, k.Names, k.Title, k.Author,
+			toMicros(at), toMicros(at)).
 			Scan(&id, &created, &updated)
 		if err != nil {
 			return err
 		}
-		genres, err = replaceGenres(ctx, tx, id, m.Genres)
+		if genres, err = replaceGenres(ctx, tx, id, m.Genres); err != nil {
+			return err
+		}
+		if res.Outcome == mangahub.PutUpdated && m.TotalChapters != nil {
+			err = tx.QueryRowContext(ctx, `
+				SELECT count(*) FROM user_progress
+				WHERE manga_id = ? AND deleted = 0 AND current_chapter > ?`,
+				id, *m.TotalChapters).Scan(&res.Beyond)
+		}
 		return err
 	})
 	if err != nil {
-		return err
+		return mangahub.PutResult{}, err
 	}
-	m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, fromMicros(created), fromMicros(updated), genres
-	return nil
+	if res.Outcome != mangahub.PutUnchanged {
+		m.ID, m.CreatedAt, m.UpdatedAt, m.Genres = id, fromMicros(created), fromMicros(updated), genres
+		m.AltTitles = altTitles(m.AltTitles)
+	}
+	return res, nil
+}
+
+// findMangaBySlug returns the manga with slug; CodeNotFound when there is
+// none.
+func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Manga, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM manga WHERE slug = ?`, slug).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return findManga(ctx, q, id)
 }
 
 func findManga(ctx context.Context, q querier, id int64) (*mangahub.Manga, error) {
@@ -302,20 +385,32 @@ type scanner interface{ Scan(dest ...any) error }
 func scanManga(row scanner) (*mangahub.Manga, error) {
 	var (
 		m                mangahub.Manga
-		status           string
+		alt, status      string
 		total, year      sql.NullInt64
 		created, updated int64
 	)
-	err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.Author, &status, &total, &year,
+	err := row.Scan(&m.ID, &m.Slug, &m.Title, &alt, &m.Author, &status, &total, &year,
 		&m.Description, &m.CoverURL, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal([]byte(alt), &m.AltTitles); err != nil {
+		return nil, fmt.Errorf("manga %d: alt_titles: %w", m.ID, err)
+	}
+	m.AltTitles = altTitles(m.AltTitles)
 	m.Status = mangahub.MangaStatus(status)
 	m.TotalChapters, m.Year = intPtr(total), intPtr(year)
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
 	m.Genres = []string{}
 	return &m, nil
+}
+
+// altTitles is never nil, so that JSON says [] and stores agree.
+func altTitles(ts []string) []string {
+	if ts == nil {
+		return []string{}
+	}
+	return ts
 }
 
 func slugTaken() error { return mangahub.Errorf(mangahub.CodeConflict, "slug is already taken") }

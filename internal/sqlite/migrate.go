@@ -6,10 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/mangahub/mangahub/internal/migration"
 )
 
 // The numbers are shared with package postgres: migration N means the same
@@ -18,47 +16,30 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded NNNN_name.sql files in version order.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+func loadMigrations() ([]migration.Migration, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
-	var ms []migration
-	seen := make(map[int]string)
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", other, base, v)
-		}
-		seen[v] = base
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+	return migration.Load(sub)
+}
+
+// dataSteps finish a migration in Go, in its transaction, where SQL cannot
+// compute what the new schema holds (keys folded by the root's rules).
+var dataSteps = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	4: rekeyUsers,
 }
 
 // Migrate applies the migrations not applied yet, each in its own
 // transaction together with its schema_migrations row. Write transactions
 // start with BEGIN IMMEDIATE, so two processes migrating the same file take
 // turns and the second one finds the work done.
-func (db *DB) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations(migrationFiles)
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0) }
+
+// migrate applies the migrations up to version upTo (0: all of them); tests
+// use it to build the schema an older binary left behind.
+func (db *DB) migrate(ctx context.Context, upTo int) error {
+	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
@@ -73,33 +54,41 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
 	}
 	for _, m := range ms {
+		if upTo > 0 && m.Version > upTo {
+			break
+		}
 		err := db.writeTx(ctx, func(tx *sql.Tx) error {
 			var latest int
 			if err := tx.QueryRowContext(ctx,
 				`SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&latest); err != nil {
 				return err
 			}
-			if latest > ms[len(ms)-1].version {
+			if latest > ms[len(ms)-1].Version {
 				return fmt.Errorf("database schema version %d is newer than this binary knows (%d)",
-					latest, ms[len(ms)-1].version)
+					latest, ms[len(ms)-1].Version)
 			}
 			var applied bool
 			if err := tx.QueryRowContext(ctx,
-				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&applied); err != nil {
+				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&applied); err != nil {
 				return err
 			}
 			if applied {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
+			if step := dataSteps[m.Version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx,
-				`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.version, toMicros(now()))
+				`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, m.Version, toMicros(now()))
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil

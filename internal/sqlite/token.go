@@ -18,20 +18,28 @@ var _ mangahub.RefreshTokenStore = (*RefreshTokenStore)(nil)
 func NewRefreshTokenStore(db *DB) *RefreshTokenStore { return &RefreshTokenStore{db: db} }
 
 // CreateRefreshToken inserts t; a zero CreatedAt is set to now. An unknown
-// user is CodeNotFound.
+// user is CodeNotFound. The user's tokens expired by t.CreatedAt go in the
+// same transaction: tokens never presented again would pile up otherwise.
 func (s *RefreshTokenStore) CreateRefreshToken(ctx context.Context, t *mangahub.RefreshToken) error {
 	return s.db.writeTx(ctx, func(tx *sql.Tx) error {
-		return insertToken(ctx, tx, t)
+		if err := insertToken(ctx, tx, t); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE user_id = ? AND expires_at <= ?`,
+			t.UserID, toMicros(t.CreatedAt))
+		return err
 	})
 }
 
 // RotateRefreshToken deletes the token with oldHash and inserts next in the
 // same transaction. Writes are serialised on the one write connection, so of
-// two rotations of one token the second finds it gone.
+// two rotations of one token the second finds it gone, and takes the family
+// with it.
 func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, oldHash string, next *mangahub.RefreshToken, at time.Time) (string, error) {
 	var (
 		userID  string
-		expired bool
+		invalid bool
+		reused  bool
 	)
 	err := s.db.writeTx(ctx, func(tx *sql.Tx) error {
 		var expires int64
@@ -39,7 +47,18 @@ func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, oldHash stri
 			`DELETE FROM refresh_tokens WHERE hash = ? RETURNING user_id, expires_at`, oldHash).
 			Scan(&userID, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
-			return invalidToken()
+			invalid = true
+			if next.Family == "" {
+				return nil
+			}
+			// Spent or never issued: the family's live token goes too.
+			res, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE family = ?`, next.Family)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			reused = n > 0
+			return err
 		}
 		if err != nil {
 			return err
@@ -47,7 +66,7 @@ func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, oldHash stri
 		if expires <= toMicros(at) {
 			// Commit the delete all the same: an expired token is of no
 			// use to anyone.
-			expired = true
+			invalid = true
 			return nil
 		}
 		next.UserID = userID
@@ -56,7 +75,10 @@ func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, oldHash stri
 	if err != nil {
 		return "", err
 	}
-	if expired {
+	if reused {
+		return "", mangahub.ErrRefreshTokenReused
+	}
+	if invalid {
 		return "", invalidToken()
 	}
 	return userID, nil
@@ -76,13 +98,13 @@ func insertToken(ctx context.Context, tx *sql.Tx, t *mangahub.RefreshToken) erro
 		created = now()
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO refresh_tokens (hash, user_id, created_at, expires_at)
-		VALUES (?, ?, ?, ?)`,
-		t.Hash, t.UserID, toMicros(created), toMicros(t.ExpiresAt))
+		INSERT INTO refresh_tokens (hash, user_id, family, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?)`,
+		t.Hash, t.UserID, t.Family, toMicros(created), toMicros(t.ExpiresAt))
 	switch {
 	case foreignKeyViolation(err):
 		return notFound("user")
-	case uniqueViolation(err, "refresh_tokens.hash"):
+	case uniqueViolation(err, "refresh_tokens.hash"), uniqueViolation(err, "refresh_tokens.family"):
 		return mangahub.Errorf(mangahub.CodeConflict, "refresh token already exists")
 	case err != nil:
 		return err

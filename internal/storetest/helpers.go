@@ -127,6 +127,7 @@ func mustFindManga(t testing.TB, s Stores, id int64) *mangahub.Manga {
 func clone(m *mangahub.Manga) *mangahub.Manga {
 	c := *m
 	c.Genres = append([]string{}, m.Genres...)
+	c.AltTitles = append([]string{}, m.AltTitles...)
 	if m.TotalChapters != nil {
 		c.TotalChapters = ptr(*m.TotalChapters)
 	}

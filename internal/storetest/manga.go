@@ -11,6 +11,7 @@ func onePiece() *mangahub.Manga {
 	return &mangahub.Manga{
 		Slug:          "one-piece",
 		Title:         "One Piece",
+		AltTitles:     []string{"ワンピース", "Wan Pīsu"},
 		Author:        "Eiichiro Oda",
 		Status:        mangahub.MangaOngoing,
 		TotalChapters: ptr(1100),
@@ -20,6 +21,9 @@ func onePiece() *mangahub.Manga {
 		Genres:        []string{"Comedy", "Action", "action"},
 	}
 }
+
+// t0 is a fixed past time for records these tests write.
+var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func testManga(t *testing.T, open func(*testing.T) Stores) {
 	t.Run("CreateAndFind", func(t *testing.T) {
@@ -53,6 +57,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		// Never null, so that JSON says [].
 		equal(t, "genres", got.Genres, []string{})
 		equal(t, "genres set by CreateManga", m.Genres, []string{})
+		equal(t, "alternative titles", got.AltTitles, []string{})
+		equal(t, "alternative titles set by CreateManga", m.AltTitles, []string{})
 	})
 
 	t.Run("IDsAscend", func(t *testing.T) {
@@ -129,6 +135,10 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 				func(m *mangahub.Manga) { m.Genres = []string{"Comedy"} }},
 			{"clear genres", mangahub.MangaUpdate{Genres: &[]string{}},
 				func(m *mangahub.Manga) { m.Genres = []string{} }},
+			{"replace alternative titles", mangahub.MangaUpdate{AltTitles: &[]string{"OP"}},
+				func(m *mangahub.Manga) { m.AltTitles = []string{"OP"} }},
+			{"clear alternative titles", mangahub.MangaUpdate{AltTitles: &[]string{}},
+				func(m *mangahub.Manga) { m.AltTitles = []string{} }},
 			{"every field", mangahub.MangaUpdate{
 				Slug:          ptr("op"),
 				Title:         ptr("ワンピース"),
@@ -168,7 +178,7 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		s := open(t)
 		m := mustCreateManga(t, s, onePiece())
 		if _, err := s.Manga.UpdateManga(t.Context(), m.ID, mangahub.MangaUpdate{
-			Title: ptr("Pokémon Special"), Author: ptr("Kusaka Hidenori"),
+			Title: ptr("Pokémon Special"), Author: ptr("Kusaka Hidenori"), AltTitles: &[]string{"Pocket Monsters"},
 		}); err != nil {
 			t.Fatalf("UpdateManga: %v", err)
 		}
@@ -178,6 +188,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		}{
 			{mangahub.MangaFilter{Terms: []string{"pokemon", "special"}}, 1},
 			{mangahub.MangaFilter{Terms: []string{"piece"}}, 0},
+			{mangahub.MangaFilter{Terms: []string{"pocket monsters"}}, 1},
+			{mangahub.MangaFilter{Terms: []string{"wan"}}, 0},
 			{mangahub.MangaFilter{Author: "kusaka"}, 1},
 			{mangahub.MangaFilter{Author: "oda"}, 0},
 		} {
@@ -185,6 +197,28 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 			_, total, err := s.Manga.FindManga(t.Context(), tt.f)
 			if err != nil || total != tt.want {
 				t.Errorf("FindManga(%+v) after update: total %d, err %v; want %d", tt.f, total, err, tt.want)
+			}
+		}
+	})
+
+	t.Run("Summaries", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		a := mustCreateManga(t, s, onePiece())
+		b := mustCreateManga(t, s, mangaN(2))
+		c := mustCreateManga(t, s, mangaN(3))
+		got, err := s.Manga.FindMangaSummaries(ctx, []int64{c.ID, a.ID, c.ID + 100, a.ID})
+		if err != nil {
+			t.Fatalf("FindMangaSummaries: %v", err)
+		}
+		equal(t, "FindMangaSummaries", got, []*mangahub.MangaSummary{
+			{ID: a.ID, Slug: a.Slug, Title: a.Title, TotalChapters: ptr(1100), CoverURL: a.CoverURL},
+			{ID: c.ID, Slug: c.Slug, Title: c.Title},
+		})
+		for _, ids := range [][]int64{nil, {}, {b.ID + 100}} {
+			got, err := s.Manga.FindMangaSummaries(ctx, ids)
+			if err != nil || got == nil || len(got) != 0 {
+				t.Errorf("FindMangaSummaries(%v) = %v, %v; want an empty, non-nil list", ids, got, err)
 			}
 		}
 	})
@@ -245,8 +279,8 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		first := onePiece()
 		first.ID = 12345 // ignored: PutManga goes by slug
 		before := time.Now()
-		if err := s.Manga.PutManga(ctx, first); err != nil {
-			t.Fatalf("PutManga (insert): %v", err)
+		if res, err := s.Manga.PutManga(ctx, first); err != nil || res.Outcome != mangahub.PutCreated {
+			t.Fatalf("PutManga (insert): %+v, %v", res, err)
 		}
 		serverTime(t, "CreatedAt", first.CreatedAt, before, time.Now())
 		if first.UpdatedAt != first.CreatedAt || first.ID == 12345 || first.ID <= 0 {
@@ -255,11 +289,11 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		equal(t, "FindMangaByID after insert", mustFindManga(t, s, first.ID), first)
 
 		second := &mangahub.Manga{
-			Slug: "one-piece", Title: "ONE PIECE", Author: "Oda", Status: mangahub.MangaCompleted,
+			Slug: "one-piece", Title: "ONE PIECE", AltTitles: []string{"OP"}, Author: "Oda", Status: mangahub.MangaCompleted,
 			Description: "New text.", Genres: []string{"Shōnen"},
 		}
-		if err := s.Manga.PutManga(ctx, second); err != nil {
-			t.Fatalf("PutManga (update): %v", err)
+		if res, err := s.Manga.PutManga(ctx, second); err != nil || res.Outcome != mangahub.PutUpdated || res.Beyond != 0 {
+			t.Fatalf("PutManga (update): %+v, %v", res, err)
 		}
 		if second.ID != first.ID || second.CreatedAt != first.CreatedAt || !second.UpdatedAt.After(first.UpdatedAt) {
 			t.Errorf("after update: ID %d, CreatedAt %v, UpdatedAt %v; want ID %d, CreatedAt %v, a later UpdatedAt",
@@ -271,6 +305,49 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 		_, total, err := s.Manga.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 10})
 		if err != nil || total != 1 {
 			t.Errorf("FindManga: total %d, err %v; want one manga", total, err)
+		}
+	})
+	// Putting what is stored writes nothing; an update that lowers the
+	// chapter count tells how many readers it leaves past the end.
+	t.Run("PutUnchangedAndBeyond", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		m := mustCreateManga(t, s, onePiece())
+		stored := mustFindManga(t, s, m.ID)
+		for i, chapter := range []int{900, 1050, 1100} {
+			u := mustCreateUser(t, s, userN(i+1))
+			p := &mangahub.Progress{UserID: u.ID, MangaID: m.ID, Chapter: chapter, Status: mangahub.StatusReading,
+				LastReadAt: t0, UpdatedAt: t0, Version: 1}
+			if err := put(ctx, s.Progress, p); err != nil {
+				t.Fatalf("put progress: %v", err)
+			}
+			if i == 2 { // a deleted record does not count
+				if err := del(ctx, s.Progress, p); err != nil {
+					t.Fatalf("delete progress: %v", err)
+				}
+			}
+		}
+
+		same := onePiece()
+		same.Genres = []string{"ACTION", "comedy"} // the same genres, other spellings and order
+		res, err := s.Manga.PutManga(ctx, same)
+		if err != nil || res.Outcome != mangahub.PutUnchanged {
+			t.Fatalf("PutManga (same content): %+v, %v", res, err)
+		}
+		equal(t, "the manga after an unchanged put", same, stored)
+		equal(t, "stored after an unchanged put", mustFindManga(t, s, m.ID), stored)
+
+		shorter := onePiece()
+		shorter.TotalChapters = ptr(1000)
+		res, err = s.Manga.PutManga(ctx, shorter)
+		if err != nil || res.Outcome != mangahub.PutUpdated {
+			t.Fatalf("PutManga (total 1000): %+v, %v; want updated", res, err)
+		}
+		// Beyond is what the database holds. A progress store in front of
+		// it (write-behind, which takes no batches itself) may not have
+		// flushed these records yet.
+		if _, durable := s.Progress.(mangahub.ProgressBatchWriter); durable && res.Beyond != 1 {
+			t.Errorf("PutManga (total 1000, readers at 900, 1050 and a deleted 1100): Beyond %d, want 1", res.Beyond)
 		}
 	})
 }

@@ -12,22 +12,16 @@ import (
 type model struct{ all []*mangahub.Manga }
 
 // find returns the IDs of the whole ordered result of f, ignoring Limit and
-// Offset.
+// Offset. f is as the catalog hands it over: terms folded, none empty.
 func (md model) find(f mangahub.MangaFilter) []int64 {
-	var terms []string
-	for _, t := range f.Terms {
-		if t = mangahub.FoldSearch(t); t != "" {
-			terms = append(terms, t)
-		}
-	}
 	var hits []*mangahub.Manga
 	for _, m := range md.all {
-		if md.matches(m, f, terms) {
+		if md.matches(m, f) {
 			hits = append(hits, m)
 		}
 	}
 	slices.SortFunc(hits, func(a, b *mangahub.Manga) int {
-		if c := md.compare(a, b, f.Sort, terms); c != 0 {
+		if c := md.compare(a, b, f.Sort, f.Terms); c != 0 {
 			return c
 		}
 		return cmpInt(a.ID, b.ID)
@@ -39,14 +33,14 @@ func (md model) find(f mangahub.MangaFilter) []int64 {
 	return ids
 }
 
-func (model) matches(m *mangahub.Manga, f mangahub.MangaFilter, terms []string) bool {
-	search := mangahub.FoldSearch(m.Title + " " + m.Author)
-	for _, t := range terms {
-		if !strings.Contains(search, t) {
+func (model) matches(m *mangahub.Manga, f mangahub.MangaFilter) bool {
+	for _, t := range f.Terms {
+		if !slices.ContainsFunc(names(m), func(n string) bool { return strings.Contains(n, t) }) &&
+			!strings.Contains(mangahub.FoldSearch(m.Author), t) {
 			return false
 		}
 	}
-	if !strings.Contains(mangahub.FoldSearch(m.Author), mangahub.FoldSearch(f.Author)) {
+	if !strings.Contains(mangahub.FoldSearch(m.Author), f.Author) {
 		return false
 	}
 	if f.Status != "" && m.Status != f.Status {
@@ -70,33 +64,80 @@ func (md model) compare(a, b *mangahub.Manga, sort mangahub.MangaSort, terms []s
 	case mangahub.SortYearDesc:
 		return cmpYear(a.Year, b.Year, true)
 	case mangahub.SortRelevance:
-		if c := cmpInt(rank(titleA, terms), rank(titleB, terms)); c != 0 {
+		if len(terms) == 0 {
+			break
+		}
+		q := strings.Join(terms, " ")
+		exactA, exactB := slices.Contains(names(a), q), slices.Contains(names(b), q)
+		if exactA != exactB {
+			if exactA {
+				return -1
+			}
+			return 1
+		}
+		if c := cmpInt(rank(a, terms), rank(b, terms)); c != 0 {
 			return c
 		}
 	}
 	return strings.Compare(titleA, titleB) // byte order, as SQLite's BINARY and PostgreSQL's "C"
 }
 
-// rank is the relevance of a title: 0 the title is the query, 1 it starts
-// with it, 2 it holds every term, 3 the match was in the author alone.
-// Without terms every title ranks the same.
-func rank(titleKey string, terms []string) int {
-	if len(terms) == 0 {
-		return 0
-	}
-	q := strings.Join(terms, " ")
-	switch {
-	case titleKey == q:
-		return 0
-	case strings.HasPrefix(titleKey, q):
-		return 1
-	}
-	for _, t := range terms {
-		if !strings.Contains(titleKey, t) {
-			return 3
+// names are the folded title and alternative titles of m.
+func names(m *mangahub.Manga) []string {
+	out := []string{mangahub.FoldSearch(m.Title)}
+	for _, alt := range m.AltTitles {
+		if f := mangahub.FoldSearch(alt); f != "" {
+			out = append(out, f)
 		}
 	}
-	return 2
+	return out
+}
+
+// rank is the relevance of m (mangahub.SortRelevance): the sum over the
+// terms of the best match of each, 0 a whole word of a name, 1 a whole word
+// of the author, 2 the start of a word of a name, 3 of the author, 4 inside
+// a word of a name, 5 inside the author.
+func rank(m *mangahub.Manga, terms []string) int {
+	author := mangahub.FoldSearch(m.Author)
+	sum := 0
+	for _, t := range terms {
+		best := 5
+		for i, field := range [][]string{names(m), {author}} {
+			for _, text := range field {
+				words := strings.Fields(text)
+				switch {
+				case containsWords(words, strings.Fields(t), false):
+					best = min(best, 0+i)
+				case containsWords(words, strings.Fields(t), true):
+					best = min(best, 2+i)
+				case strings.Contains(text, t):
+					best = min(best, 4+i)
+				}
+			}
+		}
+		sum += best
+	}
+	return sum
+}
+
+// containsWords reports whether the words of a term occur in words one
+// after the other, each whole, except that with prefix the last one need
+// only start a word.
+func containsWords(words, term []string, prefix bool) bool {
+	for i := 0; i+len(term) <= len(words); i++ {
+		ok := true
+		for j, w := range term {
+			last := j == len(term)-1
+			if words[i+j] != w && !(prefix && last && strings.HasPrefix(words[i+j], w)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // cmpYear orders known years ascending or descending, unknown ones last.

@@ -9,12 +9,14 @@ import (
 
 // catalog is the search fixture, created in this order (so IDs ascend in it).
 // It holds equal titles, equal and unknown years, accents, a term found only
-// in an author, and non-Latin text, so that every rule has something to bite.
+// in an author, alternative titles, punctuation, whole words, prefixes and
+// substrings of the same term, and non-Latin text, so that every rule has
+// something to bite.
 func catalog() []*mangahub.Manga {
 	return []*mangahub.Manga{
-		{Slug: "pokemon-adventures", Title: "Pokémon Adventures", Author: "Hidenori Kusaka",
+		{Slug: "pokemon-adventures", Title: "Pokémon Adventures", AltTitles: []string{"Pocket Monsters SPECIAL"}, Author: "Hidenori Kusaka",
 			Status: mangahub.MangaOngoing, Year: ptr(1997), Genres: []string{"Adventure", "Fantasy"}},
-		{Slug: "my-hero-academia", Title: "My Hero Academia", Author: "Kōhei Horikoshi",
+		{Slug: "my-hero-academia", Title: "My Hero Academia", AltTitles: []string{"Boku no Hero Academia", "MHA"}, Author: "Kōhei Horikoshi",
 			Status: mangahub.MangaCompleted, Year: ptr(2014), Genres: []string{"Action", "Superhero"}},
 		{Slug: "one-piece", Title: "One Piece", Author: "Eiichiro Oda",
 			Status: mangahub.MangaOngoing, Year: ptr(1997), Genres: []string{"Action", "Adventure", "Comedy"}},
@@ -32,16 +34,31 @@ func catalog() []*mangahub.Manga {
 			Status: mangahub.MangaCompleted, Year: ptr(2009), Genres: []string{"Comedy", "Slice of Life"}},
 		{Slug: "vagabond", Title: "Vagabond", Author: "Takehiko Inoue",
 			Status: mangahub.MangaHiatus, Year: ptr(1998), Genres: []string{"Action", "Drama"}},
-		{Slug: "shingeki", Title: "進撃の巨人", Author: "諫山創",
+		{Slug: "shingeki", Title: "進撃の巨人", AltTitles: []string{"Shingeki no Kyojin", "Attack on Titan"}, Author: "諫山創",
 			Status: mangahub.MangaCompleted, Year: ptr(2009), Genres: []string{"Action"}},
 		{Slug: "zeta", Title: "Zeta", Author: "Kohei Someone",
 			Status: mangahub.MangaOngoing},
+		{Slug: "golden-kamuy", Title: "Golden Kamuy", Author: "Satoru Noda",
+			Status: mangahub.MangaCompleted, Year: ptr(2014), Genres: []string{"Adventure"}},
+		{Slug: "mob-psycho-100", Title: "Mob Psycho 100", Author: "ONE",
+			Status: mangahub.MangaCompleted, Year: ptr(2012), Genres: []string{"Action", "Comedy"}},
+		{Slug: "dr-stone", Title: "Dr. Stone", Author: "Riichiro Inagaki, Boichi",
+			Status: mangahub.MangaCompleted, Year: ptr(2017), Genres: []string{"Adventure"}},
+		{Slug: "boruto", Title: "Boruto: Two Blue Vortex", AltTitles: []string{"Boruto: Naruto Next Generations"},
+			Author: "Masashi Kishimoto, Mikio Ikemoto", Status: mangahub.MangaOngoing, Year: ptr(2023), Genres: []string{"Action"}},
+		{Slug: "naruto", Title: "Naruto", Author: "Masashi Kishimoto",
+			Status: mangahub.MangaCompleted, Year: ptr(1999), Genres: []string{"Action", "Adventure"}},
+		{Slug: "100-perfect-girl", Title: "100% Perfect Girl", Author: "Wann",
+			Status: mangahub.MangaCompleted, Year: ptr(2008), Genres: []string{"Drama"}},
 	}
 }
 
 var allSorts = []mangahub.MangaSort{
 	mangahub.SortTitle, mangahub.SortUpdatedAtDesc, mangahub.SortYear, mangahub.SortYearDesc, mangahub.SortRelevance,
 }
+
+// terms are the terms the catalog makes of q.
+func terms(q string) []string { return mangahub.SearchTerms(q, 10) }
 
 func testSearch(t *testing.T, open func(*testing.T) Stores) {
 	s := open(t)
@@ -107,20 +124,56 @@ func testSearch(t *testing.T, open func(*testing.T) Stores) {
 				[]string{}},
 			{"non-latin", mangahub.MangaFilter{Terms: []string{"巨人"}},
 				[]string{"shingeki"}},
-			{"relevance", mangahub.MangaFilter{Terms: []string{"one", "piece"}, Sort: mangahub.SortRelevance},
-				[]string{"one-piece", "one-piece-2", "one-piece-film-red", "piece-of-one", "someones-piece", "fan-book"}},
-			{"relevance of a prefix", mangahub.MangaFilter{Terms: []string{"one"}, Sort: mangahub.SortRelevance},
-				// 1: the titles starting with "one"; 2: those holding it
-				// elsewhere; 3: fan-book and zeta, by their authors.
-				[]string{"one-piece", "one-piece-2", "one-piece-film-red", "piece-of-one", "someones-piece", "fan-book", "zeta"}},
+			// Alternative titles are searched like the title.
+			{"alternative title", mangahub.MangaFilter{Terms: terms("Shingeki no Kyojin")},
+				[]string{"shingeki"}},
+			{"abbreviation", mangahub.MangaFilter{Terms: terms("mha")},
+				[]string{"my-hero-academia"}},
+			{"alternative title of a manga with another title", mangahub.MangaFilter{Terms: terms("naruto next")},
+				[]string{"boruto"}},
+			// "%" and "_" are plain characters, not wildcards; a word with
+			// punctuation inside is a phrase of its parts.
+			{"underscore is no wildcard", mangahub.MangaFilter{Terms: terms("n_ruto")},
+				[]string{}},
+			{"percent is no wildcard", mangahub.MangaFilter{Terms: terms("one%piece")},
+				// The phrase "one piece": not Piece of One, nor Someone's Piece.
+				[]string{"fan-book", "one-piece", "one-piece-2", "one-piece-film-red"}},
+			{"percent after digits", mangahub.MangaFilter{Terms: terms("100%")},
+				[]string{"100-perfect-girl", "mob-psycho-100"}},
+			{"phrase across punctuation", mangahub.MangaFilter{Terms: terms("Dr.Stone")},
+				[]string{"dr-stone"}},
+			// Relevance: a whole name first; then whole words before
+			// prefixes before substrings, a name before the author at each;
+			// then title and id.
+			{"relevance", mangahub.MangaFilter{Terms: terms("one piece"), Sort: mangahub.SortRelevance},
+				[]string{"one-piece", "one-piece-2", "one-piece-film-red", "piece-of-one", "fan-book", "someones-piece"}},
+			{"relevance: an author's whole word beats a title's substring", mangahub.MangaFilter{Terms: terms("one"), Sort: mangahub.SortRelevance},
+				// 0: titles with the word; 1: authors with it (ONE
+				// wrote Mob Psycho 100); 4: inside a title's word (Dr.
+				// Stone, Someone's Piece); 5: inside an author's word.
+				[]string{"one-piece", "one-piece-2", "one-piece-film-red", "piece-of-one", "fan-book", "mob-psycho-100", "dr-stone", "someones-piece", "zeta"}},
+			{"relevance: a whole word beats a substring in the same field", mangahub.MangaFilter{Terms: terms("oda"), Sort: mangahub.SortRelevance},
+				// Eiichiro Oda before Satoru Noda.
+				[]string{"one-piece", "one-piece-film-red", "golden-kamuy"}},
+			{"relevance: prefix before substring", mangahub.MangaFilter{Terms: terms("kam"), Sort: mangahub.SortRelevance},
+				// Golden Kamuy (2), Barakamon (4), Ken Akamatsu (5).
+				[]string{"golden-kamuy", "barakamon", "piece-of-one"}},
+			{"relevance: a prefix of an alternative title", mangahub.MangaFilter{Terms: terms("mon"), Sort: mangahub.SortRelevance},
+				// Pocket Monsters (2) before Barakamon (4).
+				[]string{"pokemon-adventures", "barakamon"}},
+			{"relevance: the whole name first", mangahub.MangaFilter{Terms: terms("naruto"), Sort: mangahub.SortRelevance},
+				// Both hold the word; Naruto is the name.
+				[]string{"naruto", "boruto"}},
+			{"relevance of equal ranks is title order", mangahub.MangaFilter{Terms: terms("100"), Sort: mangahub.SortRelevance},
+				[]string{"100-perfect-girl", "mob-psycho-100"}},
 			{"author", mangahub.MangaFilter{Author: "oda"},
-				[]string{"one-piece", "one-piece-film-red"}},
+				[]string{"golden-kamuy", "one-piece", "one-piece-film-red"}},
 			{"author with accent", mangahub.MangaFilter{Author: "kohei"},
 				[]string{"my-hero-academia", "zeta"}},
 			{"author is not title", mangahub.MangaFilter{Author: "piece"},
 				[]string{"fan-book"}},
 			{"genres all", mangahub.MangaFilter{Genres: []string{"action", "ADVENTURE"}},
-				[]string{"one-piece", "one-piece-film-red"}},
+				[]string{"naruto", "one-piece", "one-piece-film-red"}},
 			{"genre and status", mangahub.MangaFilter{Genres: []string{"Comedy"}, Status: mangahub.MangaOngoing},
 				[]string{"one-piece", "piece-of-one"}},
 			{"unknown genre", mangahub.MangaFilter{Genres: []string{"Horror"}},
@@ -128,13 +181,16 @@ func testSearch(t *testing.T, open func(*testing.T) Stores) {
 			{"status", mangahub.MangaFilter{Status: mangahub.MangaHiatus},
 				[]string{"someones-piece", "vagabond"}},
 			{"title order", mangahub.MangaFilter{Sort: mangahub.SortTitle},
-				[]string{"barakamon", "fan-book", "my-hero-academia", "one-piece", "one-piece-2", "one-piece-film-red",
-					"piece-of-one", "pokemon-adventures", "someones-piece", "vagabond", "zeta", "shingeki"}},
+				[]string{"100-perfect-girl", "barakamon", "boruto", "dr-stone", "fan-book", "golden-kamuy", "mob-psycho-100",
+					"my-hero-academia", "naruto", "one-piece", "one-piece-2", "one-piece-film-red", "piece-of-one",
+					"pokemon-adventures", "someones-piece", "vagabond", "zeta", "shingeki"}},
 			{"year ascending, unknown last", mangahub.MangaFilter{Sort: mangahub.SortYear},
-				[]string{"pokemon-adventures", "one-piece", "one-piece-2", "vagabond", "piece-of-one", "barakamon",
-					"shingeki", "my-hero-academia", "one-piece-film-red", "someones-piece", "fan-book", "zeta"}},
+				[]string{"pokemon-adventures", "one-piece", "one-piece-2", "vagabond", "naruto", "piece-of-one",
+					"100-perfect-girl", "barakamon", "shingeki", "mob-psycho-100", "my-hero-academia", "golden-kamuy",
+					"dr-stone", "one-piece-film-red", "boruto", "someones-piece", "fan-book", "zeta"}},
 			{"year descending, unknown last", mangahub.MangaFilter{Sort: mangahub.SortYearDesc},
-				[]string{"one-piece-film-red", "my-hero-academia", "barakamon", "shingeki", "piece-of-one", "vagabond",
+				[]string{"boruto", "one-piece-film-red", "dr-stone", "my-hero-academia", "golden-kamuy", "mob-psycho-100",
+					"barakamon", "shingeki", "100-perfect-girl", "piece-of-one", "naruto", "vagabond",
 					"pokemon-adventures", "one-piece", "one-piece-2", "someones-piece", "fan-book", "zeta"}},
 		}
 		for _, tt := range tests {
@@ -181,6 +237,10 @@ func testSearch(t *testing.T, open func(*testing.T) Stores) {
 		{Terms: []string{"one", "piece"}},
 		{Terms: []string{"one"}},
 		{Terms: []string{"o"}},
+		{Terms: terms("one pi")},
+		{Terms: terms("no ka")},
+		{Terms: terms("hero-aca")},
+		{Terms: terms("naruto")},
 		{Terms: []string{"piece"}, Genres: []string{"comedy"}},
 		{Genres: []string{"Action"}},
 		{Status: mangahub.MangaCompleted},

@@ -43,6 +43,28 @@ func testUsers(t *testing.T, open func(*testing.T) Stores) {
 		}
 	})
 
+	// Non-ASCII names fold by the same rule on every engine (SQLite's
+	// lower() folds ASCII only, PostgreSQL's follows the database locale).
+	t.Run("NonASCIIEmail", func(t *testing.T) {
+		s := open(t)
+		u := userN(1)
+		u.Email = "Émile.Zoë@Exämple.org"
+		mustCreateUser(t, s, u)
+		for _, login := range []string{"Émile.Zoë@Exämple.org", "émile.zoë@exämple.org", "ÉMILE.ZOË@EXÄMPLE.ORG", " émile.zoë@exämple.org "} {
+			got, err := s.Users.FindUserByLogin(t.Context(), login)
+			if err != nil {
+				t.Errorf("FindUserByLogin(%q): %v", login, err)
+				continue
+			}
+			equal(t, "FindUserByLogin("+login+")", *got, *u)
+		}
+		other := userN(2)
+		other.Email = "ÉMILE.ZOË@exämple.ORG"
+		wantCode(t, "CreateUser with the email in other case", s.Users.CreateUser(t.Context(), other), mangahub.CodeEmailTaken)
+		_, err := s.Users.FindUserByLogin(t.Context(), "emile.zoe@example.org")
+		wantCode(t, "FindUserByLogin without the accents", err, mangahub.CodeNotFound)
+	})
+
 	t.Run("Defaults", func(t *testing.T) {
 		s := open(t)
 		u := userN(1)

@@ -14,6 +14,7 @@ import (
 	"github.com/mangahub/mangahub/internal/hub/hubtest"
 	"github.com/mangahub/mangahub/internal/protocol"
 	"github.com/mangahub/mangahub/internal/tcpsync"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // TestBeforeAuth: before auth_ok, anything but a valid auth message is
@@ -228,7 +229,7 @@ func TestTooManyConnections(t *testing.T) {
 	s.user(t, "modest")
 
 	first.Close()
-	eventually(t, "a slot frees up", func() bool {
+	testenv.Eventually(t, wait, "a slot frees up", func() bool {
 		c, err := protocol.DialLine(s.addr, wait)
 		if err != nil {
 			t.Fatal(err)

@@ -135,18 +135,6 @@ func update(mangaID int64, chapter int, id string) protocol.ProgressUpdateMessag
 	return protocol.ProgressUpdateMessage{Type: protocol.TypeProgressUpdate, ID: id, MangaID: mangaID, Chapter: chapter}
 }
 
-// eventually polls cond until it holds or wait passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // value reads a counter or gauge.
 func value(t *testing.T, c prometheus.Metric) float64 {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"github.com/mangahub/mangahub/internal/protocol"
 	"github.com/mangahub/mangahub/internal/ratelimit"
 	"github.com/mangahub/mangahub/internal/tcpsync"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 func TestHandshake(t *testing.T) {
@@ -40,7 +41,7 @@ func TestHandshake(t *testing.T) {
 		t.Fatalf("active connections gauge = %v, want 2", got)
 	}
 	c.Close()
-	eventually(t, "the closed connection is no longer counted", func() bool { return s.env.Hub.ActiveConnections() == 1 })
+	testenv.Eventually(t, wait, "the closed connection is no longer counted", func() bool { return s.env.Hub.ActiveConnections() == 1 })
 }
 
 func TestRequests(t *testing.T) {
@@ -55,14 +56,15 @@ func TestRequests(t *testing.T) {
 
 	send(t, c, update(manga, 5, "u1"))
 	ack := expectType(t, c, protocol.TypeAck)
-	if ack.ID != "u1" || !ack.Applied || ack.Progress == nil || ack.Progress.Chapter != 5 ||
+	if ack.ID != "u1" || !ack.Applied || ack.Reason != "" || ack.Progress == nil || ack.Progress.Chapter != 5 ||
 		ack.Progress.UserID != u.ID || ack.Progress.Version != 1 || ack.Progress.Status != mangahub.StatusReading {
 		t.Fatalf("ack = %+v / %+v", ack, ack.Progress)
 	}
 
-	// Backwards without force: acknowledged, not applied, state unchanged.
+	// Backwards without force: acknowledged, not applied, state unchanged,
+	// and the ack says why.
 	send(t, c, update(manga, 3, "u2"))
-	if ack := expectType(t, c, protocol.TypeAck); ack.Applied || ack.Progress.Chapter != 5 || ack.Progress.Version != 1 {
+	if ack := expectType(t, c, protocol.TypeAck); ack.Applied || ack.Reason != mangahub.ReasonBackwards || ack.Progress.Chapter != 5 || ack.Progress.Version != 1 {
 		t.Fatalf("backwards ack = %+v / %+v", ack, ack.Progress)
 	}
 
@@ -177,10 +179,11 @@ func TestFanOut(t *testing.T) {
 	expectQuiet(t, b)
 
 	// A change over HTTP reaches every connection of the user.
-	p, applied, err := s.env.Progress.Update(ctx, alice.ID, mangahub.Origin{Source: mangahub.SourceHTTP}, mangahub.ProgressUpdate{MangaID: manga, Chapter: 9})
-	if err != nil || !applied {
-		t.Fatalf("HTTP update: %v, applied=%v", err, applied)
+	res, err := s.env.Progress.Update(ctx, alice.ID, mangahub.Origin{Source: mangahub.SourceHTTP}, mangahub.ProgressUpdate{MangaID: manga, Chapter: 9})
+	if err != nil || !res.Applied {
+		t.Fatalf("HTTP update: %v, applied=%v", err, res.Applied)
 	}
+	p := res.Progress
 	for _, c := range []*protocol.LineClient{a1, a2} {
 		if m := expectType(t, c, protocol.TypeProgressBroadcast); m.Source != mangahub.SourceHTTP || m.Progress.Version != p.Version {
 			t.Fatalf("HTTP broadcast = %+v", m)
@@ -188,8 +191,8 @@ func TestFanOut(t *testing.T) {
 	}
 	// An update that changes nothing is not pushed.
 	send(t, a1, update(manga, 9, "same"))
-	if m := expectType(t, a1, protocol.TypeAck); m.Applied {
-		t.Fatalf("no-op ack applied: %+v", m)
+	if m := expectType(t, a1, protocol.TypeAck); m.Applied || m.Reason != mangahub.ReasonUnchanged {
+		t.Fatalf("no-op ack = %+v, want not applied, reason unchanged", m)
 	}
 	expectQuiet(t, a2)
 

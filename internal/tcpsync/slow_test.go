@@ -14,6 +14,7 @@ import (
 	"github.com/mangahub/mangahub/internal/hub/hubtest"
 	"github.com/mangahub/mangahub/internal/protocol"
 	"github.com/mangahub/mangahub/internal/tcpsync"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // TestSlowReader: a client that never reads is disconnected once its queue
@@ -108,7 +109,7 @@ func TestSlowReader(t *testing.T) {
 	if got := value(t, s.env.Metrics.FanoutDropped); got != 1 {
 		t.Fatalf("fan-out drops = %v, want 1", got)
 	}
-	eventually(t, "the slow connection is gone", func() bool { return s.env.Hub.ActiveConnections() == 1 })
+	testenv.Eventually(t, wait, "the slow connection is gone", func() bool { return s.env.Hub.ActiveConnections() == 1 })
 	// What the slow client finally reads ends with the connection closed.
 	for {
 		if _, err := slow.ReceiveRaw(wait); err != nil {

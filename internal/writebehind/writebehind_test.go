@@ -443,7 +443,7 @@ func TestEvictionCostsHitsNotWrites(t *testing.T) {
 		}
 		for u := range users {
 			for m := range mangas {
-				if _, _, err := svc.Update(t.Context(), fx.users[u].ID, mangahub.Origin{Source: mangahub.SourceHTTP},
+				if _, err := svc.Update(t.Context(), fx.users[u].ID, mangahub.Origin{Source: mangahub.SourceHTTP},
 					mangahub.ProgressUpdate{MangaID: fx.mangas[m].ID, Chapter: round}); err != nil {
 					t.Fatalf("update of user %d manga %d: %v", u, m, err)
 				}
