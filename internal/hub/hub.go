@@ -149,7 +149,7 @@ func (h *Hub) ActiveConnections() int { return int(h.active.Load()) }
 // Serve runs the protocol on t until the connection ends; transports call it
 // on the goroutine that will read from t. It closes t before returning.
 func (h *Hub) Serve(t Transport) {
-	s := &session{h: h, t: t, id: h.cfg.InstanceID + "-" + strconv.FormatUint(h.seq.Add(1), 36)}
+	s := &session{h: h, t: t, id: h.cfg.InstanceID + "-" + strconv.FormatUint(h.seq.Add(1), 36), opened: time.Now().UnixNano()}
 	if !h.admit(s) {
 		// Arrived during shutdown: say so and go.
 		_ = t.WriteMessages([][]byte{shutdownLine})

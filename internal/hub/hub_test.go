@@ -1,9 +1,13 @@
 package hub_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,4 +211,54 @@ func TestQueueFullDrops(t *testing.T) {
 	if !stalled.closeNow.Load() {
 		t.Fatal("dropped gracefully; want at once")
 	}
+}
+
+// Every closed connection is one info line, as every HTTP request is: who,
+// how long, and why it ended.
+func TestClosedConnectionIsLogged(t *testing.T) {
+	var buf syncBuffer
+	bus := inmem.NewBus()
+	h := hub.New(hub.Config{}, fakeAuth{}, &fakeProgress{bus: bus}, bus, slog.New(slog.NewJSONHandler(&buf, nil)), nil)
+	tr := newFakeTransport()
+	go h.Serve(tr)
+	expect(t, tr, protocol.TypeAuthRequired)
+	tr.in <- []byte(`{"type":"auth","token":"token-ann"}`)
+	ok := expect(t, tr, protocol.TypeAuthOK)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for line := range strings.Lines(buf.String()) {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil || rec["msg"] != "sync connection closed" {
+			continue
+		}
+		found = true
+		if rec["level"] != "INFO" || rec["operation"] != "sync_connection" || rec["connection_id"] != ok.ConnectionID ||
+			rec["user_id"] != ok.UserID || rec["status"] != "going_away" || rec["latency_ms"] == nil {
+			t.Errorf("log line %v", rec)
+		}
+	}
+	if !found {
+		t.Errorf("no log line for the closed connection in:\n%s", buf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

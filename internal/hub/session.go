@@ -22,9 +22,10 @@ var (
 // that called Hub.Serve) reads and dispatches one message at a time; what it
 // sends goes through the outbox (outbox.go).
 type session struct {
-	h  *Hub
-	t  Transport
-	id string
+	h      *Hub
+	t      Transport
+	id     string
+	opened int64 // Unix nanoseconds; for the log line of its end
 
 	// who and authed are written by the handler of the auth message before
 	// the session is registered, and only read afterwards.
@@ -126,11 +127,19 @@ func (s *session) end() {
 		s.t.CloseNow()
 	}
 	s.writers.Wait()
-	if s.h.log.Enabled(context.Background(), slog.LevelDebug) {
-		s.h.log.LogAttrs(context.Background(), slog.LevelDebug, "sync connection closed",
-			slog.String("connection_id", s.id), slog.String("user_id", s.who.UserID),
-			slog.String("transport", string(s.t.Source())))
+	s.mu.Lock()
+	status := "client_closed"
+	if s.closing {
+		status = s.reason.String()
 	}
+	s.mu.Unlock()
+	// One line per connection, as per HTTP request: connections close far
+	// less often than requests run.
+	s.h.log.LogAttrs(context.Background(), slog.LevelInfo, "sync connection closed",
+		slog.String("operation", "sync_connection"), slog.String("connection_id", s.id),
+		slog.String("user_id", s.who.UserID), slog.String("transport", string(s.t.Source())),
+		slog.Float64("latency_ms", float64(time.Since(time.Unix(0, s.opened)).Microseconds())/1000),
+		slog.String("status", status))
 }
 
 // begin marks a request in flight, unless the hub is shutting down.

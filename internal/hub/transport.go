@@ -56,6 +56,25 @@ const (
 	CloseInternal
 )
 
+// String names the reason in logs.
+func (r CloseReason) String() string {
+	switch r {
+	case CloseNormal:
+		return "normal"
+	case CloseGoingAway:
+		return "going_away"
+	case ClosePolicy:
+		return "policy"
+	case CloseTooLarge:
+		return "too_large"
+	case CloseTryAgainLater:
+		return "try_again_later"
+	case CloseInternal:
+		return "internal"
+	}
+	return "unknown"
+}
+
 // Errors a Transport returns from ReadMessage.
 var (
 	ErrReadTimeout     = errors.New("hub: read deadline passed")
