@@ -6,9 +6,10 @@
 # bus cost of an instance without the users' connections.
 # Run from the repository root, on a quiet machine (docs/performance.md).
 # Usage: cmd/mangahub-load/perf-hybrid.sh [flush|modes|cluster|all]
-# Environment: OUT (/tmp/mhperf), RATES ("5000 10000 20000"), DUR (10s), PG (postgres://postgres@127.0.0.1:5432).
+# Environment: OUT (/tmp/mhperf), RATES ("5000 10000 20000"), CRATE (5000, the cluster runs' rate),
+# DUR (10s), ROWS (100000, flush bench), PG (postgres://postgres@127.0.0.1:5432).
 set -eu
-OUT=${OUT:-/tmp/mhperf}; RATES=${RATES:-"5000 10000 20000"}; DUR=${DUR:-10s}
+OUT=${OUT:-/tmp/mhperf}; RATES=${RATES:-"5000 10000 20000"}; CRATE=${CRATE:-5000}; DUR=${DUR:-10s}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BIN=$OUT/bin; DIR=$OUT/hybrid; mkdir -p "$BIN" "$DIR"
 go build -o "$BIN/mangahub" ./cmd/mangahub
@@ -52,7 +53,7 @@ flush | all)
 esac
 
 "$BIN/mangahub" migrate >/dev/null
-[ -s "$DIR/tokens.txt" ] || "$BIN/mangahub-load" users -n 1000 -out "$DIR/tokens.txt"
+"$BIN/mangahub-load" users -n 1000 -out "$DIR/tokens.txt" # the database is new every run
 
 case ${1:-all} in
 modes | all)
@@ -83,14 +84,14 @@ cluster | all)
 	a=$last
 	serve b $HTTP2 $TCP2
 	b=$last
-	echo "== two instances: senders on a, receivers on b, 5000 updates/s"; uptime
+	echo "== two instances: senders on a, receivers on b, $CRATE updates/s"; uptime
 	"$BIN/mangahub-load" tcp-fanout -addr "$TCP" -recv-addr "$TCP2" -http "http://$HTTP" -tokens "$DIR/tokens.txt" \
-		-users 1000 -conns-per-user 2 -rate 5000 -d "$DUR" -src 127.0.0.2-127.0.0.5 \
-		-server-pid "$a" -json "$DIR/cluster-5000.json"
-	echo "== bus cost: every connection on a, none on b, 5000 updates/s"
+		-users 1000 -conns-per-user 2 -rate "$CRATE" -d "$DUR" -src 127.0.0.2-127.0.0.5 \
+		-server-pid "$a" -json "$DIR/cluster-$CRATE.json"
+	echo "== bus cost: every connection on a, none on b, $CRATE updates/s"
 	b0=$(awk '{print $14 + $15}' /proc/$b/stat)
 	"$BIN/mangahub-load" tcp-fanout -addr "$TCP" -http "http://$HTTP" -tokens "$DIR/tokens.txt" \
-		-users 1000 -conns-per-user 2 -rate 5000 -d "$DUR" -src 127.0.0.2-127.0.0.5 \
+		-users 1000 -conns-per-user 2 -rate "$CRATE" -d "$DUR" -src 127.0.0.2-127.0.0.5 \
 		-server-pid "$a" -json "$DIR/bus-a-only.json"
 	b1=$(awk '{print $14 + $15}' /proc/$b/stat)
 	echo "instance b (no connections) used $((b1 - b0)) clock ticks of CPU ($(getconf CLK_TCK)/s) meanwhile"

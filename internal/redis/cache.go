@@ -28,7 +28,13 @@ func NewCache(c *Client) *Cache { return &Cache{c: c, now: time.Now} }
 // CachedProgress reads one record and whether the library is loaded, in one
 // command.
 func (h *Cache) CachedProgress(ctx context.Context, userID string, mangaID int64) (*mangahub.Progress, bool, error) {
-	vals, err := h.c.rdb.HMGet(ctx, h.c.libKey(userID), strconv.FormatInt(mangaID, 10), "~").Result()
+	var cmd *goredis.SliceCmd
+	if err := h.c.batch.run(ctx, func(p goredis.Pipeliner) {
+		cmd = p.HMGet(ctx, h.c.libKey(userID), strconv.FormatInt(mangaID, 10), "~")
+	}); err != nil {
+		return nil, false, unavailable(err)
+	}
+	vals, err := cmd.Result()
 	if err != nil {
 		return nil, false, unavailable(err)
 	}
@@ -99,7 +105,7 @@ func (h *Cache) ApplyQueued(ctx context.Context, ch mangahub.ProgressChange) err
 		return mangahub.Internal(err)
 	}
 	shard := h.c.shardOf(p.UserID)
-	res, err := casScript.Run(ctx, h.c.rdb, []string{h.c.libKey(p.UserID), h.c.queueKey(shard)},
+	res, err := h.c.batch.script(ctx, casScript, []string{h.c.libKey(p.UserID), h.c.queueKey(shard)},
 		strconv.FormatInt(p.MangaID, 10), expect, encodeRecord(p), member(p.UserID, p.MangaID),
 		h.now().UnixMilli(), h.c.channel(p.UserID), ev).Int()
 	switch {
@@ -120,7 +126,7 @@ func (h *Cache) ApplyMerged(ctx context.Context, ch mangahub.ProgressChange) err
 	if err != nil {
 		return mangahub.Internal(err)
 	}
-	return unavailable(mergeScript.Run(ctx, h.c.rdb, []string{h.c.libKey(p.UserID)},
+	return unavailable(h.c.batch.script(ctx, mergeScript, []string{h.c.libKey(p.UserID)},
 		strconv.FormatInt(p.MangaID, 10), encodeStored(p), h.c.ttl.Milliseconds(), h.c.channel(p.UserID), ev).Err())
 }
 

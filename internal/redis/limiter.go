@@ -59,7 +59,7 @@ return {1, 0}
 `)
 
 func (l *Limiter) run(ctx context.Context, mode, key string) (bool, time.Duration, error) {
-	res, err := gcraScript.Run(ctx, l.c.rdb, []string{l.c.prefix + "rl:" + l.name + ":{" + key + "}"},
+	res, err := l.c.batch.script(ctx, gcraScript, []string{l.c.prefix + "rl:" + l.name + ":{" + key + "}"},
 		mode, l.interval, l.tau).Int64Slice()
 	if err != nil {
 		return false, 0, unavailable(err)

@@ -60,6 +60,7 @@ type Options struct {
 // Client is one connection pool to Redis and the key layout.
 type Client struct {
 	rdb    *goredis.Client
+	batch  *batcher // the hot path's shared pipelines
 	prefix string
 	shards int
 	ttl    time.Duration
@@ -92,7 +93,8 @@ func Open(url string, o Options) (*Client, error) {
 	if o.CacheTTL <= 0 {
 		o.CacheTTL = DefaultCacheTTL
 	}
-	return &Client{rdb: goredis.NewClient(opt), prefix: o.Prefix, shards: o.Shards, ttl: o.CacheTTL}, nil
+	rdb := goredis.NewClient(opt)
+	return &Client{rdb: rdb, batch: &batcher{rdb: rdb}, prefix: o.Prefix, shards: o.Shards, ttl: o.CacheTTL}, nil
 }
 
 // redactURL keeps a password in a malformed URL out of the error.
