@@ -33,6 +33,7 @@ func TestConformance(t *testing.T) {
 			mode writebehind.Mode
 		}{{"write-behind", writebehind.WriteBehind}, {"write-through", writebehind.WriteThrough}} {
 			t.Run(e.name+"/"+mode.name, func(t *testing.T) {
+				t.Parallel() // each has its databases and key prefixes
 				url := testenv.RedisURL(t)
 				storetest.Run(t, func(t *testing.T) storetest.Stores {
 					s, durable := e.open(t)
