@@ -1,13 +1,11 @@
 package hub_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/mangahub/mangahub/internal/hub"
 	"github.com/mangahub/mangahub/internal/inmem"
 	"github.com/mangahub/mangahub/internal/protocol"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 const wait = 5 * time.Second
@@ -216,7 +215,7 @@ func TestQueueFullDrops(t *testing.T) {
 // Every closed connection is one info line, as every HTTP request is: who,
 // how long, and why it ended.
 func TestClosedConnectionIsLogged(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.Buffer
 	bus := inmem.NewBus()
 	h := hub.New(hub.Config{}, fakeAuth{}, &fakeProgress{bus: bus}, bus, slog.New(slog.NewJSONHandler(&buf, nil)), nil)
 	tr := newFakeTransport()
@@ -244,21 +243,4 @@ func TestClosedConnectionIsLogged(t *testing.T) {
 	if !found {
 		t.Errorf("no log line for the closed connection in:\n%s", buf.String())
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,7 +18,7 @@ import (
 // stop and start loses nothing, as a production Redis with AOF would not.
 type RedisServer struct {
 	Port int
-	log  syncBuffer // what the server printed, shown when the test fails
+	log  Buffer // what the server printed, shown when the test fails
 	dir  string
 	args []string
 	cmd  *exec.Cmd
@@ -132,22 +130,4 @@ func (r *RedisServer) ping() error {
 		return fmt.Errorf("unexpected answer %q", buf[:n])
 	}
 	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -497,7 +497,7 @@ func startServer(t *testing.T, extra map[string]string) running {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	var logs syncBuffer
+	var logs testenv.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := server.New(ctx, cfg, server.NewLogger(cfg, &logs), "test")
 	if err != nil {
@@ -665,21 +665,4 @@ func tcpProgress(t *testing.T, addr, token string, mangaID int64, chapter int) {
 	if ack := read("ack"); ack["applied"] != true {
 		t.Fatalf("tcp: ack = %v", ack)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
