@@ -324,9 +324,13 @@ func (t *transport) Close(reason hub.CloseReason) {
 	t.finishClose()
 }
 
-// finishClose waits for the client's close frame unless it came already,
-// and closes the socket. The caller owns the input.
+// finishClose ends the sending side (FIN right behind the close frame, so
+// that the client need not wait for it), waits for the client's close frame
+// unless it came already, and closes the socket. The caller owns the input.
 func (t *transport) finishClose() {
+	if cw, ok := t.conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
 	t.mu.Lock()
 	peerClosed := t.peerClosed
 	t.mu.Unlock()
