@@ -31,8 +31,13 @@ type testServer struct {
 // start serves /ws and TCP over one hub.
 func start(t *testing.T, opts hubtest.Options) *testServer {
 	t.Helper()
+	return startConfig(t, opts, ws.Config{})
+}
+
+func startConfig(t *testing.T, opts hubtest.Options, cfg ws.Config) *testServer {
+	t.Helper()
 	env := hubtest.New(t, opts)
-	web := httptest.NewServer(ws.NewHandler(env.Hub, ws.Config{}, nil))
+	web := httptest.NewServer(ws.NewHandler(env.Hub, cfg, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
