@@ -67,6 +67,9 @@ type IdleResult struct {
 
 	MetricsBefore map[string]float64 `json:"metrics_before,omitempty"`
 	MetricsAfter  map[string]float64 `json:"metrics_after,omitempty"`
+	// PerConnMetrics is (after − before) / Opened of the runtime metrics
+	// that explain the RSS: heap and stack bytes in use, goroutines.
+	PerConnMetrics map[string]float64 `json:"per_conn_metrics,omitempty"`
 	// ServerActive is /readyz's tcp.active_connections (-1 when not asked).
 	ServerActive int          `json:"server_active_connections"`
 	Check        *CheckReport `json:"check,omitempty"`
@@ -138,6 +141,7 @@ func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
 	}
 	if r.HTTPBase != "" {
 		res.MetricsAfter, _ = ServerMetrics(ctx, r.HTTPBase)
+		res.PerConnMetrics = perConn(res.MetricsBefore, res.MetricsAfter, res.Opened)
 		if n, err := ActiveConnections(ctx, r.HTTPBase); err == nil {
 			res.ServerActive = n
 		}
@@ -262,4 +266,33 @@ func stopWorkers(workers []*worker) {
 			<-exited
 		}
 	}
+}
+
+// perConnMetrics are the runtime metrics worth dividing by the connections.
+var perConnMetrics = []string{"go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes", "go_goroutines"}
+
+func perConn(before, after map[string]float64, opened int) map[string]float64 {
+	if opened == 0 || before == nil || after == nil {
+		return nil
+	}
+	out := map[string]float64{}
+	for _, k := range perConnMetrics {
+		b, ok1 := before[k]
+		a, ok2 := after[k]
+		if ok1 && ok2 {
+			out[k] = (a - b) / float64(opened)
+		}
+	}
+	return out
+}
+
+// WritePerConn writes the per-connection runtime figures, if measured.
+func (r IdleResult) WritePerConn(w io.Writer) {
+	m := r.PerConnMetrics
+	if m == nil {
+		return
+	}
+	fmt.Fprintf(w, "  per connection: heap %.0f B (%.2f KiB), stack %.0f B (%.2f KiB), %.3f goroutines\n",
+		m["go_memstats_heap_inuse_bytes"], m["go_memstats_heap_inuse_bytes"]/1024,
+		m["go_memstats_stack_inuse_bytes"], m["go_memstats_stack_inuse_bytes"]/1024, m["go_goroutines"])
 }
