@@ -96,26 +96,51 @@ func (t *transport) RemoteAddr() string { return t.remote }
 
 // ReadMessage returns the next text message, answering control frames on
 // the way. It waits for the socket to become readable before it takes a
-// buffer or a frame reader.
+// buffer or a frame reader, and it keeps the calling goroutine's stack at
+// the 2 KiB minimum: that goroutine waits here for most of the
+// connection's life, and the runtime practically never shrinks a stack
+// that grew. So the waiting is shallow, and the frames are read on a
+// goroutine of their own (readAside).
 func (t *transport) ReadMessage(deadline time.Time) ([]byte, error) {
 	t.releaseMsg()
 	t.mu.Lock()
-	if t.closing {
-		t.mu.Unlock()
-		return nil, net.ErrClosed
+	err := t.readable()
+	if err == nil {
+		err = t.conn.SetReadDeadline(deadline)
 	}
-	if t.pos != atFrame {
-		// Only after an error the hub does not read on from.
-		t.mu.Unlock()
-		return nil, fmt.Errorf("%w: input is out of step with the frames", errEnded)
-	}
-	err := t.conn.SetReadDeadline(deadline)
 	t.reading = err == nil
 	t.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	msg, err := t.readMessage()
+	if t.in.pending() == 0 {
+		err = t.in.fill()
+	}
+	var msg []byte
+	switch {
+	case err == nil:
+		msg, err = t.readAside()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = hub.ErrReadTimeout // at a frame boundary still: nothing was read
+	}
+	t.endRead()
+	return msg, err
+}
+
+// readable says why the connection may not be read, if it may not.
+func (t *transport) readable() error {
+	switch {
+	case t.closing:
+		return net.ErrClosed
+	case t.pos != atFrame:
+		// Only after an error the hub does not read on from.
+		return fmt.Errorf("%w: input is out of step with the frames", errEnded)
+	}
+	return nil
+}
+
+// endRead hands the input over to a Close that waits for it.
+func (t *transport) endRead() {
 	t.mu.Lock()
 	t.reading = false
 	if t.readDone != nil {
@@ -123,18 +148,30 @@ func (t *transport) ReadMessage(deadline time.Time) ([]byte, error) {
 		t.readDone = nil
 	}
 	t.mu.Unlock()
-	return msg, err
 }
 
+type readResult struct {
+	msg []byte
+	err error
+}
+
+// readAside runs readMessage on a goroutine of its own and waits for it.
+// Reading frames through the library, and answering control frames or
+// failing the connection, needs a deeper stack than waiting does; a
+// goroutine that exits gives it back. The hub dispatches requests the same
+// way, for the same reason.
+func (t *transport) readAside() ([]byte, error) {
+	done := make(chan readResult, 1)
+	go func() {
+		msg, err := t.readMessage()
+		done <- readResult{msg, err}
+	}()
+	r := <-done
+	return r.msg, r.err
+}
+
+// readMessage reads a message whose first bytes are pending.
 func (t *transport) readMessage() ([]byte, error) {
-	if t.in.pending() == 0 {
-		if err := t.in.fill(); err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return nil, hub.ErrReadTimeout // still at a frame boundary
-			}
-			return nil, err
-		}
-	}
 	fr := frameReaders.Get().(*frameReader)
 	fr.t = t
 	fr.rd.Source = &t.in
