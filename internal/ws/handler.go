@@ -104,7 +104,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if n := brw.Reader.Buffered(); n > 0 {
 		early, _ = brw.Reader.Peek(n)
 	}
-	t := newTransport(conn, early, r.RemoteAddr, h.cfg.MaxMessageBytes, h.cfg.WriteTimeout)
+	t := newTransport(conn, early, h.cfg.MaxMessageBytes, h.cfg.WriteTimeout)
 	go h.hub.Serve(t)
 }
 

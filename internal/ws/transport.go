@@ -62,7 +62,6 @@ const (
 // from the reader and the close frame.
 type transport struct {
 	conn         net.Conn
-	remote       string
 	max          int
 	writeTimeout time.Duration
 
@@ -84,15 +83,17 @@ type transport struct {
 
 var _ hub.Transport = (*transport)(nil)
 
-func newTransport(c net.Conn, early []byte, remote string, maxBytes int, writeTimeout time.Duration) *transport {
-	t := &transport{conn: c, remote: remote, max: maxBytes, writeTimeout: writeTimeout}
+func newTransport(c net.Conn, early []byte, maxBytes int, writeTimeout time.Duration) *transport {
+	t := &transport{conn: c, max: maxBytes, writeTimeout: writeTimeout}
 	t.in.init(c, early)
 	return t
 }
 
 func (t *transport) Source() mangahub.Source { return mangahub.SourceWS }
 
-func (t *transport) RemoteAddr() string { return t.remote }
+// RemoteAddr is asked for once or twice in a connection's life: it is not
+// worth keeping per idle connection.
+func (t *transport) RemoteAddr() string { return t.conn.RemoteAddr().String() }
 
 // ReadMessage returns the next text message, answering control frames on
 // the way. It waits for the socket to become readable before it takes a

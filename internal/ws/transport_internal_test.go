@@ -83,7 +83,7 @@ func TestReadAcrossChunks(t *testing.T) {
 		ws.NewTextFrame([]byte("last")),
 	)
 	earlyLen := len(clientFrames(t, ws.NewTextFrame([]byte("early"))))
-	tr := newTransport(server, stream[:earlyLen], "test", 64<<10, time.Second)
+	tr := newTransport(server, stream[:earlyLen], 64<<10, time.Second)
 	if tr.in.raw == nil {
 		t.Fatal("a TCP connection without RawConn reads")
 	}
@@ -125,7 +125,7 @@ func TestReadAcrossChunks(t *testing.T) {
 // without the newlines, and nothing is written after the close frame.
 func TestWriteMessages(t *testing.T) {
 	server, client := tcpPair(t)
-	tr := newTransport(server, nil, "test", 64<<10, time.Second)
+	tr := newTransport(server, nil, 64<<10, time.Second)
 	big := strings.Repeat("b", 100<<10) // server messages may exceed the client limit
 	if err := tr.WriteMessages([][]byte{[]byte("a\n"), []byte(big + "\n"), []byte("")}); err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestWriteMessages(t *testing.T) {
 // over when the client answers, without waiting for the deadline.
 func TestCloseWhileReading(t *testing.T) {
 	server, client := tcpPair(t)
-	tr := newTransport(server, nil, "test", 64<<10, time.Second)
+	tr := newTransport(server, nil, 64<<10, time.Second)
 	readErr := make(chan error, 1)
 	go func() {
 		_, err := tr.ReadMessage(time.Now().Add(time.Minute))
