@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	gws "github.com/gobwas/ws"
+
 	"github.com/mangahub/mangahub/internal/hub/hubtest"
 )
 
-// TestIdleFootprint: an idle authenticated WebSocket connection costs one
-// goroutine, parked shallow enough that the garbage collector shrinks its
+// TestIdleFootprint: an idle authenticated WebSocket connection, one that
+// sent a ping frame included, costs one goroutine, parked shallow enough that the garbage collector shrinks its
 // stack to the 2 KiB minimum (a stack is halved only while less than a
 // quarter of it is in use). A deeper wait would double the stack of every
 // idle connection.
@@ -37,8 +39,15 @@ func TestIdleFootprint(t *testing.T) {
 	}
 	stackBefore, goBefore := stacks()
 	for _, tok := range toks {
-		for range perUser {
-			s.loginRaw(t, tok)
+		for i := range perUser {
+			c := s.loginRaw(t, tok)
+			if i%2 == 0 {
+				// A client that pings with control frames is idle too.
+				c.send(t, ctl(gws.OpPing, []byte("keepalive")))
+				if h, _ := c.next(t); h.OpCode != gws.OpPong {
+					t.Fatalf("got opcode %v, want a pong", h.OpCode)
+				}
+			}
 		}
 	}
 	const n = users * perUser

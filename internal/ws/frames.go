@@ -46,6 +46,10 @@ func (fr *frameReader) message() ([]byte, error) {
 			if err := fr.control(h, &fr.rd); err != nil {
 				return nil, t.readError(err)
 			}
+			if t.in.pending() == 0 {
+				// A client that pings now and then is still idle.
+				return nil, errNoMessage
+			}
 		case h.OpCode == ws.OpBinary:
 			t.pos, t.skip = inFrame, h.Length
 			return nil, t.fail(ws.StatusUnsupportedData, "binary messages are not accepted", [][]byte{binaryRefusal})

@@ -34,6 +34,10 @@ const msgChunk = 4 << 10
 
 var msgBuffers = sync.Pool{New: func() any { b := make([]byte, 0, msgChunk); return &b }}
 
+// errNoMessage says that readMessage answered control frames and that
+// nothing more is pending: the wait for a message starts again.
+var errNoMessage = errors.New("ws: no message yet")
+
 // errEnded wraps the errors ReadMessage returns once the transport has ended
 // the connection itself: a protocol violation, a binary message, or the
 // client's close frame. For the hub they all mean "gone".
@@ -114,15 +118,22 @@ func (t *transport) ReadMessage(deadline time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.in.pending() == 0 {
-		err = t.in.fill()
-	}
 	var msg []byte
-	switch {
-	case err == nil:
-		msg, err = t.readAside()
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		err = hub.ErrReadTimeout // at a frame boundary still: nothing was read
+	for {
+		if t.in.pending() == 0 {
+			err = t.in.fill()
+		}
+		if err == nil {
+			msg, err = t.readAside()
+		}
+		if err != errNoMessage {
+			break
+		}
+		// Only control frames came: back to waiting here, lightly.
+		err = nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = hub.ErrReadTimeout // from fill: at a frame boundary, nothing read
 	}
 	t.endRead()
 	return msg, err
@@ -178,7 +189,7 @@ func (t *transport) readMessage() ([]byte, error) {
 	fr.rd.Source = &t.in
 	fr.rd.MaxMessageSize = int64(t.max)
 	msg, err := fr.message()
-	if err == nil {
+	if err == nil || err == errNoMessage {
 		// A whole message leaves the reader in its initial state; after an
 		// error it is dropped with its state.
 		fr.t, fr.rd.Source = nil, nil
