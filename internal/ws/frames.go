@@ -117,8 +117,9 @@ func (wb *writeBatch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeFrames writes each of msgs as one unfragmented frame of opcode op;
-// a text message loses its trailing newline (hub.Transport's TCP framing).
+// writeFrames writes each of msgs as one unfragmented frame of opcode op,
+// all with one system call; a text message loses its trailing newline
+// (hub.Transport's TCP framing).
 // The caller holds wmu and has set the write deadline.
 func (t *transport) writeFrames(op ws.OpCode, msgs [][]byte) error {
 	wb := writeBatches.Get().(*writeBatch)
@@ -140,10 +141,34 @@ func (t *transport) writeFrames(op ws.OpCode, msgs [][]byte) error {
 			wb.bufs = append(wb.bufs, m)
 		}
 	}
-	bufs := wb.bufs
-	_, err := bufs.WriteTo(t.conn)
+	var err error
+	if total := len(wb.hdrs) + payloadLen(msgs); total <= readChunk {
+		// Small batches (nearly all of them) are copied into one pooled
+		// chunk and written with one write: a writev would leave a cached
+		// iovec array on every connection's descriptor.
+		c := chunks.Get().(*[]byte)
+		b := (*c)[:0]
+		for _, p := range wb.bufs {
+			b = append(b, p...)
+		}
+		_, err = t.conn.Write(b)
+		chunks.Put(c)
+	} else {
+		bufs := wb.bufs
+		_, err = bufs.WriteTo(t.conn)
+	}
 	wb.reset()
 	return err
+}
+
+// payloadLen is the payload bytes of msgs (an upper bound: newlines are
+// dropped).
+func payloadLen(msgs [][]byte) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m)
+	}
+	return n
 }
 
 // reset empties the batch, letting go of the payloads, and pools it unless
