@@ -6,7 +6,8 @@
 # Usage: cmd/mangahub-load/perf-ws.sh
 # Environment: OUT (/tmp/mhperf), CONNS ("2000 10000 19000"), PROCS (4),
 # ROUNDS (1), BEFORE (a git revision to compare with; empty: none),
-# SERVERS (which of "mangahub before baseline" to run; all by default),
+# SERVERS (which of "mangahub before baseline tcp" to run; all but tcp by
+# default; tcp is MangaHub's TCP transport, for comparison),
 # PORTS (base port, 28080: HTTP, +1 TCP, +1000 the baseline).
 set -eu
 OUT=${OUT:-/tmp/mhperf}; CONNS=${CONNS:-"2000 10000 19000"}; PROCS=${PROCS:-4}; ROUNDS=${ROUNDS:-1}
@@ -42,18 +43,20 @@ fi
 for round in $(seq "$ROUNDS"); do
 	for n in $CONNS; do
 		for s in $servers; do
+			cmd=ws-idle
 			case $s in
 			baseline)
 				"$BIN/mangahub-load" ws-baseline -addr "$BASE" >"$DIR/baseline.log" 2>&1 & pid=$!
-				base=$BASE; wait_http "http://$BASE/metrics" ;;
+				base=$BASE; addr=ws://$BASE/ws; wait_http "http://$BASE/metrics" ;;
 			*)
 				"$BIN/$( [ "$s" = before ] && echo mangahub-before || echo mangahub)" serve >"$DIR/server-$s.log" 2>&1 & pid=$!
-				base=$HTTP; wait_http "http://$HTTP/readyz" ;;
+				base=$HTTP; addr=ws://$HTTP/ws; wait_http "http://$HTTP/readyz"
+				if [ "$s" = tcp ]; then cmd=tcp-idle; addr=$TCP; fi ;;
 			esac
 			pids=$pid
-			echo "== round $round: $s, $n idle WebSocket connections, $(date -u +%H:%M:%S) UTC"
+			echo "== round $round: $s, $n idle connections ($cmd), $(date -u +%H:%M:%S) UTC"
 			uptime; top -bn1 | head -12 | tail -6
-			"$BIN/mangahub-load" ws-idle -addr "ws://$base/ws" -http "http://$base" -tokens "$DIR/tokens.txt" \
+			"$BIN/mangahub-load" $cmd -addr "$addr" -http "http://$base" -tokens "$DIR/tokens.txt" \
 				-conns "$n" -procs "$PROCS" -src 127.0.0.2-127.0.0.$((PROCS + 1)) \
 				-server-pid "$pid" -json "$DIR/idle-$s-$n-r$round.json"
 			stop_all
