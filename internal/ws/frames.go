@@ -98,8 +98,8 @@ func (fr *frameReader) control(h ws.Header, body io.Reader) error {
 	return fr.t.control(h.OpCode, p)
 }
 
-// writeBatch assembles frames for one writev: the headers side by side in
-// hdrs, and bufs alternating header and payload. Pooled.
+// writeBatch assembles frames for one system call: the headers side by side
+// in hdrs, and bufs alternating header and payload. Pooled.
 type writeBatch struct {
 	hdrs    []byte
 	bufs    net.Buffers
@@ -119,8 +119,8 @@ func (wb *writeBatch) Write(p []byte) (int, error) {
 
 // writeFrames writes each of msgs as one unfragmented frame of opcode op,
 // all with one system call; a text message loses its trailing newline
-// (hub.Transport's TCP framing).
-// The caller holds wmu and has set the write deadline.
+// (hub.Transport's TCP framing). The caller holds wmu and has set the write
+// deadline.
 func (t *transport) writeFrames(op ws.OpCode, msgs [][]byte) error {
 	wb := writeBatches.Get().(*writeBatch)
 	if need := len(msgs) * maxServerHeader; cap(wb.hdrs) < need {

@@ -295,7 +295,7 @@ func (t *transport) fail(code ws.StatusCode, reason string, msgs [][]byte) error
 }
 
 // WriteMessages sends each message as a text frame, without its newline,
-// with one writev.
+// all with one system call.
 func (t *transport) WriteMessages(msgs [][]byte) error {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
