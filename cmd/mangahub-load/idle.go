@@ -69,11 +69,14 @@ func runIdle(ctx context.Context, args []string, tr idleTransport) error {
 	gap := fs.Duration("settle-gap", 3*time.Second, "between the two RSS readings")
 	tolerance := fs.Int64("settle-tolerance", 512<<10, "RSS movement (bytes) still counted as settled")
 	hold := fs.Duration("hold", 10*time.Minute, "workers close their connections after this long at most")
+	afterWait := fs.Duration("after-wait", 0, "hold the connections this long before the RSS is read again (130s: after the server's first idle GC)")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	switch {
+	case *afterWait < 0 || *afterWait >= *hold:
+		return fmt.Errorf("-after-wait must be in [0, -hold)")
 	case *conns < 1 || *conns > 100_000:
 		return fmt.Errorf("-conns must be between 1 and 100000")
 	case *procs < 1 || *procs > 64:
@@ -102,7 +105,7 @@ func runIdle(ctx context.Context, args []string, tr idleTransport) error {
 	}
 	run := loadtest.IdleRun{
 		Conns: *conns, Procs: *procs, Sources: sources, Concurrency: *conc,
-		ServerPID: *pid, HTTPBase: *httpBase, Check: *check,
+		ServerPID: *pid, HTTPBase: *httpBase, Check: *check, AfterWait: *afterWait,
 		Settle:       loadtest.SettleConfig{Window: *window, Timeout: *settleTimeout, Gap: *gap, Tolerance: *tolerance},
 		ReadyTimeout: *hold,
 		Spawn: func(i, offset, count int, src netip.Addr) *exec.Cmd {

@@ -8,7 +8,9 @@
 # ROUNDS (1), BEFORE (a git revision to compare with; empty: none),
 # SERVERS (which of "mangahub before baseline tcp" to run; all but tcp by
 # default; tcp is MangaHub's TCP transport, for comparison),
-# PORTS (base port, 28080: HTTP, +1 TCP, +1000 the baseline).
+# PORTS (base port, 28080: HTTP, +1 TCP, +1000 the baseline),
+# AFTER_WAIT (hold the connections this long before the "after" reading;
+# 130s reads after each server's first idle GC; 0 by default).
 set -eu
 OUT=${OUT:-/tmp/mhperf}; CONNS=${CONNS:-"2000 10000 19000"}; PROCS=${PROCS:-4}; ROUNDS=${ROUNDS:-1}
 PORTS=${PORTS:-28080}
@@ -58,7 +60,7 @@ for round in $(seq "$ROUNDS"); do
 			uptime; top -bn1 | head -12 | tail -6
 			"$BIN/mangahub-load" $cmd -addr "$addr" -http "http://$base" -tokens "$DIR/tokens.txt" \
 				-conns "$n" -procs "$PROCS" -src 127.0.0.2-127.0.0.$((PROCS + 1)) \
-				-server-pid "$pid" -json "$DIR/idle-$s-$n-r$round.json"
+				-server-pid "$pid" -after-wait "${AFTER_WAIT:-0}" -json "$DIR/idle-$s-$n-r$round.json"
 			stop_all
 		done
 	done

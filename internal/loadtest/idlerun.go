@@ -33,6 +33,12 @@ type IdleRun struct {
 	// asked for /readyz and /metrics after the RSS readings.
 	HTTPBase string
 	Settle   SettleConfig
+	// AfterWait, when set, is how long the connections are held before the
+	// "after" RSS is settled and read: past 2 minutes, the reading comes
+	// after the server's first idle garbage collection (the Go runtime
+	// forces one every 2 minutes) and the scavenging that follows it, so
+	// it no longer counts the garbage of the handshake burst.
+	AfterWait time.Duration
 	// Check pings every connection at the end to prove it is still open.
 	Check bool
 	// ReadyTimeout bounds the wait for every worker to report.
@@ -60,6 +66,10 @@ type IdleResult struct {
 	HandshakeRate    float64       `json:"handshakes_per_s"`
 	Handshake        Latency       `json:"handshake_latency"`
 
+	// AfterWait is IdleRun.AfterWait: how long the connections were held
+	// before the "after" reading.
+	AfterWait time.Duration `json:"after_wait_ns,omitempty"`
+
 	RSSBefore *RSSReading `json:"rss_before,omitempty"`
 	RSSAfter  *RSSReading `json:"rss_after,omitempty"`
 	// PerConn is (mean RSS after − mean RSS before) / Opened, in bytes.
@@ -83,7 +93,7 @@ type worker struct {
 
 // Run performs the run. Workers are always told to close and waited for.
 func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
-	res = IdleResult{Requested: r.Conns, Procs: r.Procs, Concurrency: r.Concurrency, ServerActive: -1, Codes: map[string]int{}}
+	res = IdleResult{Requested: r.Conns, Procs: r.Procs, Concurrency: r.Concurrency, ServerActive: -1, Codes: map[string]int{}, AfterWait: r.AfterWait}
 	if r.ServerPID > 0 {
 		before, err := SettledRSS(ctx, r.ServerPID, r.Settle.Window, r.Settle.Timeout, r.Settle.Gap, r.Settle.Tolerance)
 		if err != nil {
@@ -129,6 +139,13 @@ func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
 		res.HandshakeRate = float64(res.Opened) / res.HandshakeElapsed.Seconds()
 	}
 
+	if r.AfterWait > 0 {
+		select {
+		case <-time.After(r.AfterWait):
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
 	if r.ServerPID > 0 {
 		after, err := SettledRSS(ctx, r.ServerPID, r.Settle.Window, r.Settle.Timeout, r.Settle.Gap, r.Settle.Tolerance)
 		if err != nil {
