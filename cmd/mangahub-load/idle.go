@@ -69,7 +69,7 @@ func runIdle(ctx context.Context, args []string, tr idleTransport) error {
 	gap := fs.Duration("settle-gap", 3*time.Second, "between the two RSS readings")
 	tolerance := fs.Int64("settle-tolerance", 512<<10, "RSS movement (bytes) still counted as settled")
 	hold := fs.Duration("hold", 10*time.Minute, "workers close their connections after this long at most")
-	afterWait := fs.Duration("after-wait", 0, "hold the connections this long before the RSS is read again (130s: after the server's first idle GC)")
+	afterWait := fs.Duration("after-wait", 0, "hold the connections this long before the RSS is read again (180s: after the server's first idle GC and scavenging)")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -10,7 +10,7 @@
 # default; tcp is MangaHub's TCP transport, for comparison),
 # PORTS (base port, 28080: HTTP, +1 TCP, +1000 the baseline),
 # AFTER_WAIT (hold the connections this long before the "after" reading;
-# 130s reads after each server's first idle GC; 0 by default).
+# 180s reads after each server's first idle GC; 0 by default).
 set -eu
 OUT=${OUT:-/tmp/mhperf}; CONNS=${CONNS:-"2000 10000 19000"}; PROCS=${PROCS:-4}; ROUNDS=${ROUNDS:-1}
 PORTS=${PORTS:-28080}
