@@ -438,11 +438,5 @@ func TestNoCompression(t *testing.T) {
 // must not linger.
 func waitGone(t *testing.T, s *testServer) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for s.env.Hub.ActiveConnections() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still registered", s.env.Hub.ActiveConnections())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "every connection has left the hub", func() bool { return s.env.Hub.ActiveConnections() == 0 })
 }
