@@ -1,5 +1,5 @@
 // Command mangahub-load measures MangaHub: catalog search over HTTP and
-// directly against the store, idle TCP capacity and memory per connection,
+// directly against the store, idle TCP and WebSocket capacity and memory per connection,
 // handshake rate, and the latency of progress acks and fan-out. It also
 // prepares databases for those runs (a generated catalog, load-test users
 // and their access tokens) and serves the baseline line server that memory
@@ -13,9 +13,11 @@
 //	mangahub-load store     -c 8 -d 10s                  # the same searches, no HTTP
 //	mangahub-load tcp-idle  -addr 127.0.0.1:8081 -tokens tokens.txt -conns 19000 -procs 4 -src 127.0.0.2-127.0.0.5 -server-pid PID
 //	mangahub-load tcp-fanout -addr 127.0.0.1:8081 -http http://127.0.0.1:8080 -tokens tokens.txt -users 500 -rate 5000
+//	mangahub-load ws-idle   -addr ws://127.0.0.1:8080/ws -http http://127.0.0.1:8080 -tokens tokens.txt -conns 10000 -procs 4 -src 127.0.0.2-127.0.0.5 -server-pid PID
 //	mangahub-load baseline  -addr 127.0.0.1:9081
 //	mangahub-load flush     -db postgres://… -rows 100000 -batch 1000
 //	mangahub-load quantile  -url http://127.0.0.1:8080/metrics -name mangahub_write_behind_lag_seconds -q 0.99
+//	mangahub-load ws-baseline -addr 127.0.0.1:9080
 //	mangahub-load serve     -cpuprofile cpu.out          # the real server in-process, profiled
 //
 // seed, users, store and serve read the server's environment
@@ -44,10 +46,13 @@ var commands = []command{
 	{"store", "the same searches directly against MangaStore.FindManga", storeSearch},
 	{"tcp-idle", "hold many idle authenticated TCP connections; server RSS per connection", tcpIdle},
 	{"tcp-idle-worker", "one process of tcp-idle (started by it)", tcpIdleWorker},
+	{"ws-idle", "hold many idle authenticated WebSocket connections; server RSS per connection", wsIdle},
+	{"ws-idle-worker", "one process of ws-idle (started by it)", wsIdleWorker},
 	{"tcp-fanout", "open-loop progress updates; ack and fan-out latency", tcpFanout},
 	{"baseline", "the goroutine-per-connection baseline line server", serveBaseline},
 	{"flush", "write-behind flush throughput against the design document's method and raw COPY", flushBench},
 	{"quantile", "a quantile of a histogram on a /metrics page", metricQuantile},
+	{"ws-baseline", "the textbook WebSocket server (coder/websocket, reader + writer goroutine)", serveWSBaseline},
 	{"serve", "run the real server in this process, optionally CPU-profiled", serve},
 }
 

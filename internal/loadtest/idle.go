@@ -18,16 +18,44 @@ import (
 // Tokens[(Offset+i) % len(Tokens)], so a run spread over several processes
 // spreads evenly over the users (mind the per-user connection cap).
 type IdleHolder struct {
-	Addr        string
+	Addr        string // host:port for TCP, ws://host:port/path for WebSocket
 	Tokens      []string
 	Offset      int
 	Count       int
 	Source      netip.Addr // zero: the system's choice
 	Concurrency int        // handshakes in flight
 	Timeout     time.Duration
+	// Dial opens and authenticates one connection; nil is TCP (DialAuth).
+	Dial IdleDialer
 
-	conns []*protocol.LineClient
+	conns []IdleConn
 }
+
+// IdleDialer connects from src (the zero Addr: any) to addr and
+// authenticates with token, within timeout. A refusal is a *mangahub.Error
+// carrying the server's code.
+type IdleDialer func(ctx context.Context, addr string, src netip.Addr, token string, timeout time.Duration) (IdleConn, error)
+
+// IdleConn is a held connection, TCP or WebSocket.
+type IdleConn interface {
+	// Ping sends a ping request with id and reports whether the pong came
+	// within timeout.
+	Ping(id string, timeout time.Duration) bool
+	Close() error
+}
+
+// DialIdleTCP is the TCP IdleDialer.
+func DialIdleTCP(ctx context.Context, addr string, src netip.Addr, token string, timeout time.Duration) (IdleConn, error) {
+	c, err := DialAuth(ctx, addr, src, token, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return lineConn{c}, nil
+}
+
+type lineConn struct{ *protocol.LineClient }
+
+func (c lineConn) Ping(id string, timeout time.Duration) bool { return ping(c.LineClient, id, timeout) }
 
 // OpenReport is the outcome of opening the connections.
 type OpenReport struct {
@@ -51,8 +79,12 @@ func (h *IdleHolder) Open(ctx context.Context) OpenReport {
 	rep := OpenReport{Codes: map[string]int{}}
 	conc := max(h.Concurrency, 1)
 	timeout := h.timeout()
+	dial := h.Dial
+	if dial == nil {
+		dial = DialIdleTCP
+	}
 	type result struct {
-		c   *protocol.LineClient
+		c   IdleConn
 		lat time.Duration
 		err error
 	}
@@ -67,7 +99,7 @@ func (h *IdleHolder) Open(ctx context.Context) OpenReport {
 			for i := range next {
 				t0 := time.Now()
 				tok := h.Tokens[(h.Offset+i)%len(h.Tokens)]
-				c, err := DialAuth(ctx, h.Addr, h.Source, tok, timeout)
+				c, err := dial(ctx, h.Addr, h.Source, tok, timeout)
 				results[i] = result{c: c, lat: time.Since(t0), err: err}
 			}
 		}()
@@ -139,7 +171,7 @@ func (h *IdleHolder) Check(ctx context.Context) CheckReport {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				ok := ping(h.conns[i], "check-"+strconv.Itoa(i), h.timeout())
+				ok := h.conns[i].Ping("check-"+strconv.Itoa(i), h.timeout())
 				mu.Lock()
 				if ok {
 					rep.Alive++

@@ -33,6 +33,12 @@ type IdleRun struct {
 	// asked for /readyz and /metrics after the RSS readings.
 	HTTPBase string
 	Settle   SettleConfig
+	// AfterWait, when set, is how long the connections are held before the
+	// "after" RSS is settled and read: past 2 minutes, the reading comes
+	// after the server's first idle garbage collection (the Go runtime
+	// forces one every 2 minutes) and the scavenging that follows it, so
+	// it no longer counts the garbage of the handshake burst.
+	AfterWait time.Duration
 	// Check pings every connection at the end to prove it is still open.
 	Check bool
 	// ReadyTimeout bounds the wait for every worker to report.
@@ -60,6 +66,10 @@ type IdleResult struct {
 	HandshakeRate    float64       `json:"handshakes_per_s"`
 	Handshake        Latency       `json:"handshake_latency"`
 
+	// AfterWait is IdleRun.AfterWait: how long the connections were held
+	// before the "after" reading.
+	AfterWait time.Duration `json:"after_wait_ns,omitempty"`
+
 	RSSBefore *RSSReading `json:"rss_before,omitempty"`
 	RSSAfter  *RSSReading `json:"rss_after,omitempty"`
 	// PerConn is (mean RSS after − mean RSS before) / Opened, in bytes.
@@ -67,6 +77,9 @@ type IdleResult struct {
 
 	MetricsBefore map[string]float64 `json:"metrics_before,omitempty"`
 	MetricsAfter  map[string]float64 `json:"metrics_after,omitempty"`
+	// PerConnMetrics is (after − before) / Opened of the runtime metrics
+	// that explain the RSS: heap and stack bytes in use, goroutines.
+	PerConnMetrics map[string]float64 `json:"per_conn_metrics,omitempty"`
 	// ServerActive is /readyz's tcp.active_connections (-1 when not asked).
 	ServerActive int          `json:"server_active_connections"`
 	Check        *CheckReport `json:"check,omitempty"`
@@ -80,7 +93,7 @@ type worker struct {
 
 // Run performs the run. Workers are always told to close and waited for.
 func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
-	res = IdleResult{Requested: r.Conns, Procs: r.Procs, Concurrency: r.Concurrency, ServerActive: -1, Codes: map[string]int{}}
+	res = IdleResult{Requested: r.Conns, Procs: r.Procs, Concurrency: r.Concurrency, ServerActive: -1, Codes: map[string]int{}, AfterWait: r.AfterWait}
 	if r.ServerPID > 0 {
 		before, err := SettledRSS(ctx, r.ServerPID, r.Settle.Window, r.Settle.Timeout, r.Settle.Gap, r.Settle.Tolerance)
 		if err != nil {
@@ -126,6 +139,13 @@ func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
 		res.HandshakeRate = float64(res.Opened) / res.HandshakeElapsed.Seconds()
 	}
 
+	if r.AfterWait > 0 {
+		select {
+		case <-time.After(r.AfterWait):
+		case <-ctx.Done():
+			return res, ctx.Err()
+		}
+	}
 	if r.ServerPID > 0 {
 		after, err := SettledRSS(ctx, r.ServerPID, r.Settle.Window, r.Settle.Timeout, r.Settle.Gap, r.Settle.Tolerance)
 		if err != nil {
@@ -138,6 +158,7 @@ func (r IdleRun) Run(ctx context.Context) (res IdleResult, err error) {
 	}
 	if r.HTTPBase != "" {
 		res.MetricsAfter, _ = ServerMetrics(ctx, r.HTTPBase)
+		res.PerConnMetrics = perConn(res.MetricsBefore, res.MetricsAfter, res.Opened)
 		if n, err := ActiveConnections(ctx, r.HTTPBase); err == nil {
 			res.ServerActive = n
 		}
@@ -262,4 +283,33 @@ func stopWorkers(workers []*worker) {
 			<-exited
 		}
 	}
+}
+
+// perConnMetrics are the runtime metrics worth dividing by the connections.
+var perConnMetrics = []string{"go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes", "go_goroutines"}
+
+func perConn(before, after map[string]float64, opened int) map[string]float64 {
+	if opened == 0 || before == nil || after == nil {
+		return nil
+	}
+	out := map[string]float64{}
+	for _, k := range perConnMetrics {
+		b, ok1 := before[k]
+		a, ok2 := after[k]
+		if ok1 && ok2 {
+			out[k] = (a - b) / float64(opened)
+		}
+	}
+	return out
+}
+
+// WritePerConn writes the per-connection runtime figures, if measured.
+func (r IdleResult) WritePerConn(w io.Writer) {
+	m := r.PerConnMetrics
+	if m == nil {
+		return
+	}
+	fmt.Fprintf(w, "  per connection: heap %.0f B (%.2f KiB), stack %.0f B (%.2f KiB), %.3f goroutines\n",
+		m["go_memstats_heap_inuse_bytes"], m["go_memstats_heap_inuse_bytes"]/1024,
+		m["go_memstats_stack_inuse_bytes"], m["go_memstats_stack_inuse_bytes"]/1024, m["go_goroutines"])
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/mangahub/mangahub"
@@ -31,8 +32,13 @@ type testServer struct {
 // start serves /ws and TCP over one hub.
 func start(t *testing.T, opts hubtest.Options) *testServer {
 	t.Helper()
+	return startConfig(t, opts, ws.Config{})
+}
+
+func startConfig(t *testing.T, opts hubtest.Options, cfg ws.Config) *testServer {
+	t.Helper()
 	env := hubtest.New(t, opts)
-	web := httptest.NewServer(ws.NewHandler(env.Hub, ws.Config{}, nil))
+	web := httptest.NewServer(ws.NewHandler(env.Hub, cfg, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -335,4 +341,29 @@ func TestWebSocketShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// eventually polls cond until it holds, failing the test after wait.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// value reads a counter or gauge.
+func value(t *testing.T, c prometheus.Metric) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Counter != nil {
+		return m.Counter.GetValue()
+	}
+	return m.Gauge.GetValue()
 }
