@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,9 @@ const maxTouched = 100_000
 
 // health tracks whether the hot store is in use. A failure takes it out of
 // use at once (every request then goes to the database without waiting for
-// a timeout first); a prober puts it back once it answers, after the users
-// written around it meanwhile were forgotten by it.
+// a timeout first); a prober puts it back once it answers, after the queue
+// was flushed and the libraries of the users written around it meanwhile
+// were loaded again.
 type health struct {
 	probe func(ctx context.Context) error
 	every time.Duration
@@ -25,6 +27,9 @@ type health struct {
 	settle  func(ctx context.Context) error
 	refresh func(ctx context.Context, users []string) error
 	log     *slog.Logger
+
+	// isDown is on every request's path: an atomic read, written under mu.
+	downFlag atomic.Bool
 
 	mu       sync.Mutex
 	down     bool
@@ -43,11 +48,7 @@ func newHealth(probe, settle func(context.Context) error, every time.Duration, r
 		users: make(map[string]struct{}), stop: make(chan struct{})}
 }
 
-func (h *health) isDown() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.down
-}
+func (h *health) isDown() bool { return h.downFlag.Load() }
 
 // fail takes the hot store out of use and starts the prober.
 func (h *health) fail(err error) {
@@ -57,6 +58,7 @@ func (h *health) fail(err error) {
 		return
 	}
 	h.down = true
+	h.downFlag.Store(true)
 	h.log.Warn("hot store unavailable; reading and writing the database directly", "err", err)
 	h.probing.Add(1)
 	go h.run()
@@ -112,6 +114,7 @@ func (h *health) recover() bool {
 		h.mu.Lock()
 		if len(h.users) == 0 {
 			h.down = false
+			h.downFlag.Store(false)
 			overflow := h.overflow
 			h.overflow = false
 			h.mu.Unlock()
