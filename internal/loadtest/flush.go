@@ -136,10 +136,12 @@ func (b FlushBench) parents(ctx context.Context, db *postgres.DB) ([]string, []i
 		u := &mangahub.User{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1),
 			Username: fmt.Sprintf("flushbench%d", i), Email: fmt.Sprintf("flushbench%d@example.com", i),
 			PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now()}
-		if _, err := userStore.FindUserByID(ctx, u.ID); mangahub.IsCode(err, mangahub.CodeNotFound) {
+		_, err := userStore.FindUserByID(ctx, u.ID)
+		if mangahub.IsCode(err, mangahub.CodeNotFound) {
 			err = userStore.CreateUser(ctx, u)
-		} else if err != nil {
-			return nil, nil, err
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("flush bench user: %w", err)
 		}
 		users = append(users, u.ID)
 	}
