@@ -6,12 +6,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // maxTouched bounds the users remembered while the hot store is down; past
 // it, the libraries of the others may be served stale until their TTL ends,
 // which is logged.
 const maxTouched = 100_000
+
+// gateWeight is the whole of the gate: a recovery takes all of it, every
+// write around the hot store one unit.
+const gateWeight = 1 << 40
 
 // health tracks whether the hot store is in use. A failure takes it out of
 // use at once (every request then goes to the database without waiting for
@@ -30,6 +36,11 @@ type health struct {
 
 	// isDown is on every request's path: an atomic read, written under mu.
 	downFlag atomic.Bool
+	// gate keeps writes around the hot store and a recovery apart: a write
+	// that reached the database during the recovery's flush would diverge
+	// from what the flush settles, again and again while its user keeps
+	// writing, and the recovery would never end.
+	gate *semaphore.Weighted
 
 	mu       sync.Mutex
 	down     bool
@@ -45,7 +56,17 @@ func newHealth(probe, settle func(context.Context) error, every time.Duration, r
 		probe = func(context.Context) error { return nil }
 	}
 	return &health{probe: probe, every: every, settle: settle, refresh: refresh, log: log,
-		users: make(map[string]struct{}), stop: make(chan struct{})}
+		users: make(map[string]struct{}), stop: make(chan struct{}), gate: semaphore.NewWeighted(gateWeight)}
+}
+
+// enter admits a write around the hot store, waiting out a recovery in
+// progress; done lets it go. While admitted, isDown stays as it was unless
+// the hot store fails again.
+func (h *health) enter(ctx context.Context) (done func(), err error) {
+	if err := h.gate.Acquire(ctx, 1); err != nil {
+		return nil, err
+	}
+	return func() { h.gate.Release(1) }, nil
 }
 
 func (h *health) isDown() bool { return h.downFlag.Load() }
@@ -100,16 +121,21 @@ func (h *health) run() {
 	}
 }
 
-// recover probes the hot store and, when it answers, refreshes every user
-// written around it, then puts it back in use. Users written while it
-// refreshes are taken in the next round, under the lock that ends the
-// outage.
+// recover probes the hot store and, when it answers, flushes its queue and
+// refreshes every user written around it, then puts it back in use. Writes
+// around it wait meanwhile (they resume on the hot store); users touched
+// otherwise (a manga deleted) are taken in the next round, under the lock
+// that ends the outage.
 func (h *health) recover() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := h.probe(ctx); err != nil {
 		return false
 	}
+	if err := h.gate.Acquire(ctx, gateWeight); err != nil {
+		return false
+	}
+	defer h.gate.Release(gateWeight)
 	for {
 		h.mu.Lock()
 		if len(h.users) == 0 {

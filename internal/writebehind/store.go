@@ -223,7 +223,7 @@ func Page(lib []*mangahub.Progress, f mangahub.ProgressFilter) ([]*mangahub.Prog
 // down the change goes to the database and the caller publishes.
 func (s *Store) ApplyProgress(ctx context.Context, ch mangahub.ProgressChange) (bool, error) {
 	if s.health.isDown() {
-		return s.applyAround(ctx, ch)
+		return s.applyAround(ctx, ch, true)
 	}
 	if s.mode == WriteThrough {
 		return s.applyThrough(ctx, ch)
@@ -247,7 +247,7 @@ func (s *Store) ApplyProgress(ctx context.Context, ch mangahub.ProgressChange) (
 				if err := s.failed(ctx, err); err != nil {
 					return false, err
 				}
-				return s.applyAround(ctx, ch)
+				return s.applyAround(ctx, ch, false)
 			}
 			continue
 		case errors.Is(err, mangahub.ErrVersionMismatch):
@@ -256,13 +256,13 @@ func (s *Store) ApplyProgress(ctx context.Context, ch mangahub.ProgressChange) (
 			if err := s.failed(ctx, err); err != nil {
 				return false, err
 			}
-			return s.applyAround(ctx, ch)
+			return s.applyAround(ctx, ch, false)
 		}
 	}
 	// The library is evicted as soon as it is loaded (Redis short of
 	// memory under a volatile policy). It then holds nothing queued for
 	// this user, so the database is as current as the cache would be.
-	return s.applyAround(ctx, ch)
+	return s.applyAround(ctx, ch, false)
 }
 
 // whyNot explains a refused compare-and-set: another writer, unless there
@@ -300,13 +300,23 @@ func (s *Store) applyThrough(ctx context.Context, ch mangahub.ProgressChange) (b
 
 // applyAround writes to the database while the hot store is down, and
 // remembers the user, whose cached library is stale once the hot store is
-// back.
-func (s *Store) applyAround(ctx context.Context, ch mangahub.ProgressChange) (bool, error) {
+// back. It waits out a recovery in progress; if that put the hot store back
+// in use and retry allows, the change takes the usual way instead.
+func (s *Store) applyAround(ctx context.Context, ch mangahub.ProgressChange, retry bool) (bool, error) {
+	done, err := s.health.enter(ctx)
+	if err != nil {
+		return false, err
+	}
+	if retry && !s.health.isDown() {
+		done()
+		return s.ApplyProgress(ctx, ch)
+	}
+	defer done()
 	// The hot store may still hold queued changes of this record: mark the
 	// write, so that the flush reconciles the two rather than letting the
 	// higher version win.
 	ch.Direct = s.mode == WriteBehind
-	_, err := s.durable.ApplyProgress(ctx, ch)
+	_, err = s.durable.ApplyProgress(ctx, ch)
 	// Even a failed write may have committed (a timeout after the commit).
 	s.health.touched(ctx, ch.Progress.UserID)
 	return false, err

@@ -232,6 +232,85 @@ func TestRedisDownGoesToTheDatabase(t *testing.T) {
 	equal(t, "database after the recovery", mustFind(t, durable, fx.users[0].ID, fx.mangas[0].ID), fx.record(0, 0, 4))
 }
 
+// A user who keeps writing while Redis comes back does not hold the hot
+// store out of use: writes around it wait while it is brought in step (its
+// queue flushed, the library loaded again), then resume on it. Every write
+// is acknowledged, and the last one is what the database ends with.
+func TestRecoveryEndsWhileWritesGoOn(t *testing.T) {
+	s, durable := openSQLite(t)
+	rs := testenv.NewRedis(t)
+	c := openRedis(t, rs.URL())
+	store := newStore(t, durable, c, writebehind.WriteBehind)
+	fx := newFixture(t, s, 1, 1)
+	mustApply(t, store, fx.record(0, 0, 1)) // queued in Redis, not flushed
+
+	rs.Stop(t)
+	var (
+		last    atomic.Pointer[mangahub.Progress]
+		writes  atomic.Int64
+		stopped = make(chan error, 1)
+		stop    = make(chan struct{})
+	)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				stopped <- nil
+				return
+			default:
+			}
+			cur, err := store.FindProgress(t.Context(), fx.users[0].ID, fx.mangas[0].ID)
+			if mangahub.IsCode(err, mangahub.CodeNotFound) {
+				// Only Redis holds version 1: the database starts
+				// another history of the record, reconciled later.
+				cur, err = &mangahub.Progress{UserID: fx.users[0].ID, MangaID: fx.mangas[0].ID, Status: mangahub.StatusReading, LastReadAt: t0}, nil
+			}
+			if err != nil {
+				stopped <- err
+				return
+			}
+			next := *cur
+			next.Version++
+			next.Chapter++
+			next.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
+			_, err = store.ApplyProgress(t.Context(), mangahub.ProgressChange{Progress: &next})
+			switch {
+			case errors.Is(err, mangahub.ErrVersionMismatch):
+				continue // the recovery's flush reconciled the record meanwhile
+			case err != nil:
+				stopped <- err
+				return
+			}
+			last.Store(&next)
+			writes.Add(1)
+		}
+	}()
+	writing := func() bool {
+		select {
+		case err := <-stopped:
+			t.Fatalf("writer stopped: %v", err)
+		default:
+		}
+		return true
+	}
+	waitUntil(t, func() bool { return writing() && store.Degraded() && writes.Load() >= 20 })
+	rs.Start(t)
+	waitUntil(t, func() bool { return writing() && !store.Degraded() })
+	after := writes.Load()
+	waitUntil(t, func() bool { return writing() && writes.Load() >= after+20 }) // now through the hot store
+	close(stop)
+	if err := <-stopped; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	f := writebehind.NewFlusher(redis.NewQueue(c, time.Minute), durable, writebehind.FlusherConfig{})
+	if err := f.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := last.Load()
+	equal(t, "read after the recovery", mustFind(t, store, fx.users[0].ID, fx.mangas[0].ID), want)
+	equal(t, "database after the recovery", mustFind(t, durable, fx.users[0].ID, fx.mangas[0].ID), want)
+}
+
 // While the database is down, write-behind changes are still acknowledged;
 // flushes fail and are retried, and once the database is back every change
 // reaches it.
