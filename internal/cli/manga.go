@@ -84,15 +84,7 @@ func (a *app) mangaShowCommand(o *clientOptions) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show one manga of the catalog",
 		Args:  positional("ID"),
-		RunE: a.clientRun(func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := a.session(o)
-			if err != nil {
-				return err
-			}
+		RunE: a.mangaRun(o, func(cmd *cobra.Command, s *session, id int64) error {
 			m, err := s.Manga(cmd.Context(), id)
 			if err != nil {
 				return err

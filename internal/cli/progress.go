@@ -113,15 +113,7 @@ func (a *app) progressGetCommand(o *clientOptions) *cobra.Command {
 		Use:   "get ID",
 		Short: "Show your progress on one manga",
 		Args:  positional("ID"),
-		RunE: a.clientRun(func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := a.session(o)
-			if err != nil {
-				return err
-			}
+		RunE: a.mangaRun(o, func(cmd *cobra.Command, s *session, id int64) error {
 			p, err := s.Progress(cmd.Context(), id)
 			if err != nil {
 				return err
@@ -226,15 +218,7 @@ func (a *app) progressRmCommand(o *clientOptions) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Remove a manga from your library",
 		Args:    positional("ID"),
-		RunE: a.clientRun(func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := a.session(o)
-			if err != nil {
-				return err
-			}
+		RunE: a.mangaRun(o, func(cmd *cobra.Command, s *session, id int64) error {
 			if err := s.DeleteProgress(cmd.Context(), id); err != nil {
 				return err
 			}

@@ -44,6 +44,22 @@ func (a *app) clientRun(f func(cmd *cobra.Command, args []string) error) func(*c
 	})
 }
 
+// mangaRun is clientRun for a command of one manga ID and the logged-in
+// session: the ID is checked before anything is read or sent.
+func (a *app) mangaRun(o *clientOptions, f func(cmd *cobra.Command, s *session, id int64) error) func(*cobra.Command, []string) error {
+	return a.clientRun(func(cmd *cobra.Command, args []string) error {
+		id, err := parseID(args[0])
+		if err != nil {
+			return err
+		}
+		s, err := a.session(o)
+		if err != nil {
+			return err
+		}
+		return f(cmd, s, id)
+	})
+}
+
 // serverURL checks --server and returns it without a trailing slash, the
 // form the credentials file keeps.
 func (o *clientOptions) serverURL() (string, error) {
