@@ -85,9 +85,11 @@ func httpLoad(ctx context.Context, args []string) error {
 			procs = append(procs, cpuProc{label: "database processes", comm: *dbProcs})
 		}
 		serverBefore, serverErr := loadtest.CPUTime(*serverPID)
+		dbBefore, dbErr := dbCPU(*dbProcs)
 		cpu := startCPU(procs...)
 		res := loadtest.ClosedLoop{Clients: *clients, Duration: *d, MaxRequests: *maxReq}.Run(ctx, drv.Op)
 		serverAfter, serverErr2 := loadtest.CPUTime(*serverPID)
+		dbAfter, dbErr2 := dbCPU(*dbProcs)
 		drv.Close()
 
 		run := loadtest.HTTPRun{Server: *server, Catalog: *catalog, Route: route, Result: res, MeanBytes: drv.MeanBytes()}
@@ -95,6 +97,9 @@ func httpLoad(ctx context.Context, args []string) error {
 			used := serverAfter - serverBefore
 			run.ServerCPUPerReq = used / time.Duration(res.Requests)
 			run.ServerCPUShare = used.Seconds() / res.Elapsed.Seconds()
+		}
+		if *dbProcs != "" && dbErr == nil && dbErr2 == nil && res.Requests > 0 {
+			run.DBCPUPerReq = (dbAfter - dbBefore) / time.Duration(res.Requests)
 		}
 		res.WriteText(os.Stdout, fmt.Sprintf("%s %s (%s, %d paths)", *server, route, *catalog, len(paths)))
 		fmt.Printf("  mean response %.0f bytes\n", run.MeanBytes)
@@ -110,6 +115,14 @@ func httpLoad(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// dbCPU is the CPU time of the database processes; none without a pattern.
+func dbCPU(pattern string) (time.Duration, error) {
+	if pattern == "" {
+		return 0, nil
+	}
+	return loadtest.MatchingCPU(pattern)
 }
 
 // table prints the Markdown table of http runs from their JSON files.

@@ -50,15 +50,17 @@ func RoutePaths(route string, mangaIDs []int64, queries []string) ([]string, err
 }
 
 // HTTPGet issues GETs of a fixed set of paths with a bearer token over
-// persistent connections, one per client, and counts the body bytes, so
-// that two servers can be shown to have answered with the same payloads.
+// persistent connections, one per client, and counts the body bytes of
+// each path, so that two servers can be shown to have answered with the
+// same payloads.
 type HTTPGet struct {
 	client *http.Client
 	base   string
 	auth   string
 	paths  []string
 
-	bodies, bytes atomic.Int64
+	// bodies[i] and bytes[i] count the answers to paths[i].
+	bodies, bytes []atomic.Int64
 }
 
 // NewHTTPGet returns a driver for the API at base (http://host:port).
@@ -76,13 +78,16 @@ func NewHTTPGet(base, token string, clients int, paths []string) *HTTPGet {
 		base:   strings.TrimRight(base, "/"),
 		auth:   "Bearer " + token,
 		paths:  paths,
+		bodies: make([]atomic.Int64, len(paths)),
+		bytes:  make([]atomic.Int64, len(paths)),
 	}
 }
 
 // Op is the closed-loop operation: one GET, its body read to the end. Only
 // a 200 with a body counts as a success.
 func (h *HTTPGet) Op(ctx context.Context, client, seq int) error {
-	path := h.paths[(client+seq)%len(h.paths)]
+	i := (client + seq) % len(h.paths)
+	path := h.paths[i]
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.base+path, nil)
 	if err != nil {
 		return err
@@ -103,23 +108,37 @@ func (h *HTTPGet) Op(ctx context.Context, client, seq int) error {
 	if n == 0 {
 		return fmt.Errorf("GET %s: empty body", path)
 	}
-	h.bodies.Add(1)
-	h.bytes.Add(n)
+	h.bodies[i].Add(1)
+	h.bytes[i].Add(n)
 	return nil
 }
 
 // MeanBytes is the mean body size of the successful answers since the last
-// ResetBytes.
+// ResetBytes, each path weighted the same: how often a client got to each
+// path depends on the server's speed, and the figure must not, so that two
+// servers that answer each path with the same bytes report the same mean.
 func (h *HTTPGet) MeanBytes() float64 {
-	n := h.bodies.Load()
-	if n == 0 {
+	var sum float64
+	paths := 0
+	for i := range h.paths {
+		if n := h.bodies[i].Load(); n > 0 {
+			sum += float64(h.bytes[i].Load()) / float64(n)
+			paths++
+		}
+	}
+	if paths == 0 {
 		return 0
 	}
-	return float64(h.bytes.Load()) / float64(n)
+	return sum / float64(paths)
 }
 
 // ResetBytes forgets the answers counted so far (the warm-up's).
-func (h *HTTPGet) ResetBytes() { h.bodies.Store(0); h.bytes.Store(0) }
+func (h *HTTPGet) ResetBytes() {
+	for i := range h.paths {
+		h.bodies[i].Store(0)
+		h.bytes[i].Store(0)
+	}
+}
 
 // Close drops the idle connections.
 func (h *HTTPGet) Close() { h.client.CloseIdleConnections() }
