@@ -42,10 +42,13 @@ mh= ref=
 stop() { for p in "$@"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; return 0; }
 trap 'stop "$mh" "$ref"' EXIT INT TERM
 wait_http() { for _ in $(seq 100); do curl -fs "http://$1$2" >/dev/null && return 0; sleep 0.2; done; echo "perf-http: no answer from $1" >&2; exit 1; }
-start_mh() { "$BIN/mangahub" serve >>"$dir/server.log" 2>&1 & mh=$!; wait_http "$HTTP" /readyz; }
+# alive PID LOG: the process must still run once the address answers, or
+# the answer came from someone else's server on the same port.
+alive() { kill -0 "$1" 2>/dev/null || { echo "perf-http: process $1 exited (port taken?); see $2" >&2; exit 1; }; }
+start_mh() { "$BIN/mangahub" serve >>"$dir/server.log" 2>&1 & mh=$!; wait_http "$HTTP" /readyz; alive "$mh" "$dir/server.log"; }
 start_ref() {
 	"$LOAD" refserver -addr "$REF" -from "http://$HTTP" -tokens "$dir/tokens.txt" >"$dir/ref.log" 2>&1 & ref=$!
-	wait_http "$REF" /healthz; cat "$dir/ref.log"
+	wait_http "$REF" /healthz; alive "$ref" "$dir/ref.log"; cat "$dir/ref.log"
 }
 catalog_size() {
 	curl -fs -H "Authorization: Bearer $(head -n1 "$dir/tokens.txt")" "http://$HTTP/api/manga?limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2

@@ -4,16 +4,20 @@
 # write-behind and write-through mode with ack and fan-out latency; Redis
 # commands per update; write-behind lag; fan-out across two instances; the
 # bus cost of an instance without the users' connections.
-# Run from the repository root, on a quiet machine (docs/performance.md).
-# Usage: cmd/mangahub-load/perf-hybrid.sh [flush|modes|cluster|all]
+# Runs from any directory, on a quiet machine (docs/performance.md).
+# Usage: tools/load/perf-hybrid.sh [flush|modes|cluster|all]
 # Environment: OUT (/tmp/mhperf), RATES ("5000 10000 20000"), CRATE (5000, the cluster runs' rate),
-# DUR (10s), ROWS (100000, flush bench), PG (postgres://postgres@127.0.0.1:5432).
+# DUR (10s), PG (postgres://postgres@127.0.0.1:5432).
+# The flush bench measures the database, not the server: it is
+# BenchmarkFlush in internal/postgres (100,000 rows, batches of 1,000), run
+# here with go test against a throwaway database on PG.
 set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${OUT:-/tmp/mhperf}; RATES=${RATES:-"5000 10000 20000"}; CRATE=${CRATE:-5000}; DUR=${DUR:-10s}
 PG=${PG:-postgres://postgres@127.0.0.1:5432}
 BIN=$OUT/bin; DIR=$OUT/hybrid; mkdir -p "$BIN" "$DIR"
-go build -o "$BIN/mangahub" ./cmd/mangahub
-go build -o "$BIN/mangahub-load" ./cmd/mangahub-load
+(cd "$ROOT" && go build -o "$BIN/mangahub" ./cmd/mangahub)
+(cd "$ROOT/tools/load" && go build -o "$BIN/mangahub-load" ./cmd/mangahub-load)
 
 # A database and a Redis of this run only (Redis with an append-only file,
 # fsynced every second, as docs/deployment.md recommends).
@@ -29,8 +33,9 @@ for _ in $(seq 50); do rcli ping >/dev/null 2>&1 && break; sleep 0.1; done
 HTTP=127.0.0.1:18080 TCP=127.0.0.1:18081 HTTP2=127.0.0.1:18090 TCP2=127.0.0.1:18091
 export MANGAHUB_DATABASE_URL="$PG/$DB?sslmode=disable" MANGAHUB_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export MANGAHUB_JWT_SECRET=perf-secret-perf-secret-perf-secret-0123 MANGAHUB_DATA_DIR=$DIR/data
-# Fan-out runs send up to 20 updates per second per user.
-export MANGAHUB_RATE_LIMIT=1000/s,burst=1000
+# Fan-out runs send up to 20 updates per second per user; the 1,000 users
+# are registered over the API in a burst.
+export MANGAHUB_RATE_LIMIT=1000/s,burst=1000 MANGAHUB_AUTH_RATE_LIMIT=1000/s,burst=1000
 
 pids=
 stop_all() { for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; pids=; }
@@ -48,13 +53,32 @@ calls() { rcli info commandstats | awk -F'[:=,]' '/^cmdstat_(evalsha|eval|hmget|
 
 case ${1:-all} in
 flush | all)
-	echo "== flush throughput: ${ROWS:-100000} rows, batches of 1000"; uptime
-	"$BIN/mangahub-load" flush -db "$MANGAHUB_DATABASE_URL" -rows "${ROWS:-100000}" -batch 1000 -json "$DIR/flush.json"
+	echo "== flush throughput: 100000 rows, batches of 1000"; uptime
+	# REQUIRE_SERVICES: a PostgreSQL that cannot be reached fails the run
+	# instead of skipping the bench.
+	if ! (cd "$ROOT" && MANGAHUB_TEST_POSTGRES_URL="$PG/postgres?sslmode=disable" MANGAHUB_TEST_REQUIRE_SERVICES=1 \
+		go test -run '^$' -bench BenchmarkFlush -benchtime 1x -count 1 ./internal/postgres) >"$DIR/flush.txt" 2>&1; then
+		cat "$DIR/flush.txt"; exit 1
+	fi
+	cat "$DIR/flush.txt"
+	# Each method against the design document's and against COPY, as before.
+	awk '/^BenchmarkFlush\// { split($1, p, "/"); sub(/-[0-9]+$/, "", p[3]); rate[p[2] " " p[3]] = $5 }
+	END {
+		n = split("seed-batch-insert put-progress-batch raw-copy", ms, " ")
+		for (i = 1; i <= n; i++) {
+			m = ms[i]; in_ = rate[m " insert"]; up = rate[m " update"]
+			printf "%-20s insert %8.0f rows/s (%.1f× seed, %3.0f%% of COPY)   update %8.0f rows/s (%.1f× seed, %3.0f%% of COPY)\n", m,
+				in_, in_ / rate["seed-batch-insert insert"], 100 * in_ / rate["raw-copy insert"],
+				up, up / rate["seed-batch-insert update"], 100 * up / rate["raw-copy update"]
+		}
+	}' "$DIR/flush.txt"
 	;;
 esac
 
-"$BIN/mangahub" migrate >/dev/null
-"$BIN/mangahub-load" users -n 1000 -out "$DIR/tokens.txt" # the database is new every run
+# The database is new every run: register the users over the API.
+serve users $HTTP $TCP
+"$BIN/mangahub-load" users -url "http://$HTTP" -n 1000 -out "$DIR/tokens.txt"
+stop_all
 
 case ${1:-all} in
 modes | all)

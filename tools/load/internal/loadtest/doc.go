@@ -1,9 +1,10 @@
 // Package loadtest holds the measuring side of MangaHub's performance work
-// (docs/performance.md): closed-loop drivers for catalog search over HTTP and
-// directly against a store, an open-loop driver of TCP progress updates that
-// times acks and fan-out, a holder of many idle authenticated TCP
-// connections spread over several processes and source addresses, and the
-// means to prepare a database for them (generated catalog, users, tokens).
+// (docs/performance.md): a closed-loop driver of HTTP reads and the table
+// that compares servers, an open-loop driver of TCP progress updates that
+// times acks and fan-out, a holder of many idle authenticated TCP or
+// WebSocket connections spread over several processes and source
+// addresses, /proc meters of CPU and RSS, and the means to prepare a server
+// for them (a generated catalog, users registered over the API, tokens).
 //
 // It talks to the server only as the external contract allows (HTTP, the
 // TCP line protocol, WebSocket, and JWTs with the contract's claims), so it

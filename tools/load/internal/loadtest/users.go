@@ -116,23 +116,37 @@ func (e *HTTPError) Error() string {
 // once: the server hashes every password with bcrypt, and both cores help.
 // When login is set every account is also logged in, for its token.
 func (a API) EnsureAccounts(ctx context.Context, prefix string, n, conc int, login bool) ([]Account, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	out := make([]Account, n)
-	errs := make([]error, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range max(conc, 1) {
 		wg.Go(func() {
 			for i := range next {
-				out[i], errs[i] = a.ensureAccount(ctx, UserName(prefix, i), login)
+				var err error
+				if out[i], err = a.ensureAccount(ctx, UserName(prefix, i), login); err != nil {
+					// The first failure stops the rest: a server that is
+					// down would otherwise be asked n times.
+					cancel(fmt.Errorf("user %s: %w", UserName(prefix, i), err))
+				}
 			}
 		})
 	}
+feed:
 	for i := range n {
-		next <- i
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
 	}
 	close(next)
 	wg.Wait()
-	return out, errors.Join(errs...)
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (a API) ensureAccount(ctx context.Context, name string, login bool) (Account, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -106,5 +107,20 @@ func TestMintTokenPassesTheContractChecks(t *testing.T) {
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s token: status %d, want %d", tt.name, resp.StatusCode, tt.want)
 		}
+	}
+}
+
+// A server that is not there fails the whole run at its first refusal,
+// not once per user.
+func TestEnsureAccountsStopsAtTheFirstFailure(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	accs, err := API{Base: url}.EnsureAccounts(t.Context(), "load_", 1000, 4, false)
+	if err == nil || accs != nil {
+		t.Fatalf("EnsureAccounts = %d accounts, %v; want an error", len(accs), err)
+	}
+	if n := strings.Count(err.Error(), "connection refused"); n != 1 {
+		t.Errorf("error mentions %d refusals, want 1: %v", n, err)
 	}
 }
