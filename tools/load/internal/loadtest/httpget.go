@@ -54,10 +54,11 @@ func RoutePaths(route string, mangaIDs []int64, queries []string) ([]string, err
 // each path, so that two servers can be shown to have answered with the
 // same payloads.
 type HTTPGet struct {
-	client *http.Client
-	base   string
-	auth   string
-	paths  []string
+	client  *http.Client
+	base    string
+	auth    string
+	paths   []string
+	clients int
 
 	// bodies[i] and bytes[i] count the answers to paths[i].
 	bodies, bytes []atomic.Int64
@@ -74,19 +75,22 @@ func NewHTTPGet(base, token string, clients int, paths []string) *HTTPGet {
 		DisableCompression: true,
 	}
 	return &HTTPGet{
-		client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
-		base:   strings.TrimRight(base, "/"),
-		auth:   "Bearer " + token,
-		paths:  paths,
-		bodies: make([]atomic.Int64, len(paths)),
-		bytes:  make([]atomic.Int64, len(paths)),
+		client:  &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		base:    strings.TrimRight(base, "/"),
+		auth:    "Bearer " + token,
+		paths:   paths,
+		clients: max(clients, 1),
+		bodies:  make([]atomic.Int64, len(paths)),
+		bytes:   make([]atomic.Int64, len(paths)),
 	}
 }
 
 // Op is the closed-loop operation: one GET, its body read to the end. Only
 // a 200 with a body counts as a success.
 func (h *HTTPGet) Op(ctx context.Context, client, seq int) error {
-	i := (client + seq) % len(h.paths)
+	// Clients start evenly spread over the paths, so that even a short
+	// run of a slow server requests every path.
+	i := (client*len(h.paths)/h.clients + seq) % len(h.paths)
 	path := h.paths[i]
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.base+path, nil)
 	if err != nil {

@@ -107,3 +107,25 @@ func TestHTTPTableRatiosToTheEngineReference(t *testing.T) {
 		}
 	}
 }
+
+// Clients start spread over the paths: 4 clients and 8 paths cover every
+// path in two requests each.
+func TestHTTPGetSpreadsClientsOverPaths(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(r.URL.Path)) }))
+	t.Cleanup(srv.Close)
+	paths := []string{"/0", "/1", "/2", "/3", "/4", "/5", "/6", "/7"}
+	h := NewHTTPGet(srv.URL, "tok", 4, paths)
+	defer h.Close()
+	for c := range 4 {
+		for seq := range 2 {
+			if err := h.Op(t.Context(), c, seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := range paths {
+		if n := h.bodies[i].Load(); n != 1 {
+			t.Errorf("path %s requested %d times, want 1", paths[i], n)
+		}
+	}
+}
