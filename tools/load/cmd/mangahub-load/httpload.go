@@ -125,7 +125,8 @@ func dbCPU(pattern string) (time.Duration, error) {
 	return loadtest.MatchingCPU(pattern)
 }
 
-// table prints the Markdown table of http runs from their JSON files.
+// table prints the Markdown tables of http runs from their JSON files:
+// issue 7's comparison, then every figure of every run.
 func table(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("table", flag.ContinueOnError)
 	reference := fs.String("reference", "reference", "the server the others are compared with")
@@ -139,6 +140,8 @@ func table(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	loadtest.WriteHTTPSummary(os.Stdout, runs, *reference)
+	fmt.Println()
 	loadtest.WriteHTTPTable(os.Stdout, runs, *reference)
 	return nil
 }

@@ -99,6 +99,14 @@ func TestHTTPTableRatiosToTheEngineReference(t *testing.T) {
 			t.Errorf("row %d = %s, want it to start %s", i, lines[2+i], want)
 		}
 	}
+	var sum strings.Builder
+	WriteHTTPSummary(&sum, runs, "reference")
+	if got := strings.Count(sum.String(), "\n"); got != 2+3 {
+		t.Errorf("summary has %d lines, want a header and 3 compared servers:\n%s", got, sum.String())
+	}
+	if want := "| 205 manga | `GET /api/manga/{id}` | mangahub-postgres | 2000 | 8000 | 0.25 | 3.00× | 0.000 | 461 / 461 |"; !strings.Contains(sum.String(), want) {
+		t.Errorf("summary lacks %s:\n%s", want, sum.String())
+	}
 	// postgres: 2000/8000 req/s; (60+60)/40 CPU. sqlite: 5000/10000; 80/40.
 	// The big catalog has only a plain "reference": 100/400; 900/300.
 	for i, want := range []string{"| 0.25 | 3.00× |", "| 0.50 | 2.00× |", "|  |  |", "|  |  |", "| 0.25 | 3.00× |", "|  |  |"} {

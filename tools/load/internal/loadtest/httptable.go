@@ -47,56 +47,80 @@ func ReadHTTPRuns(paths []string) ([]HTTPRun, error) {
 	return runs, nil
 }
 
-// WriteHTTPTable writes runs as a Markdown table, one row per catalog, route
-// and server, each server followed by its ratios to its reference run of
-// the same catalog and route: req/s over the reference's, and CPU per
-// request (the server's plus its database's) over the reference's, issue
-// 7's two criteria. The reference of server "mangahub-sqlite" is
-// "<reference>-sqlite" when there is one (filled from that server, so that
-// the payloads are the same bytes), else "<reference>".
-func WriteHTTPTable(w io.Writer, runs []HTTPRun, reference string) {
-	runs = slices.Clone(runs)
-	isRef := func(server string) int {
-		if server == reference || strings.HasPrefix(server, reference+"-") {
-			return 1
-		}
-		return 0
-	}
-	slices.SortStableFunc(runs, func(a, b HTTPRun) int {
+// httpRuns are the runs of a table, sorted, with their references.
+type httpRuns struct {
+	runs      []HTTPRun
+	reference string
+}
+
+// newHTTPRuns sorts runs by catalog size, route, then server, the
+// references of each route last.
+func newHTTPRuns(runs []HTTPRun, reference string) httpRuns {
+	t := httpRuns{runs: slices.Clone(runs), reference: reference}
+	slices.SortStableFunc(t.runs, func(a, b HTTPRun) int {
 		return cmp.Or(cmp.Compare(catalogSize(a.Catalog), catalogSize(b.Catalog)), cmp.Compare(a.Catalog, b.Catalog),
 			cmp.Compare(routeOrder(a.Route), routeOrder(b.Route)), cmp.Compare(a.Route, b.Route),
-			cmp.Compare(isRef(a.Server), isRef(b.Server)), cmp.Compare(a.Server, b.Server))
+			cmp.Compare(t.isRef(a.Server), t.isRef(b.Server)), cmp.Compare(a.Server, b.Server))
 	})
-	find := func(server, catalog, route string) *HTTPRun {
-		for i := range runs {
-			if runs[i].Server == server && runs[i].Catalog == catalog && runs[i].Route == route {
-				return &runs[i]
-			}
+	return t
+}
+
+func (t httpRuns) isRef(server string) int {
+	if server == t.reference || strings.HasPrefix(server, t.reference+"-") {
+		return 1
+	}
+	return 0
+}
+
+func (t httpRuns) find(server, catalog, route string) *HTTPRun {
+	for i := range t.runs {
+		if r := &t.runs[i]; r.Server == server && r.Catalog == catalog && r.Route == route {
+			return r
 		}
+	}
+	return nil
+}
+
+// refOf is the reference run r is compared with: "<reference>-sqlite" for
+// server "mangahub-sqlite" when there is one (filled from that server, so
+// that the payloads are the same bytes), else "<reference>"; nil for a
+// reference itself or when there is none.
+func (t httpRuns) refOf(r HTTPRun) *HTTPRun {
+	if t.isRef(r.Server) == 1 {
 		return nil
 	}
-	refOf := func(r HTTPRun) *HTTPRun {
-		if isRef(r.Server) == 1 {
-			return nil
+	if _, suffix, ok := strings.Cut(r.Server, "-"); ok {
+		if b := t.find(t.reference+"-"+suffix, r.Catalog, r.Route); b != nil {
+			return b
 		}
-		if _, suffix, ok := strings.Cut(r.Server, "-"); ok {
-			if b := find(reference+"-"+suffix, r.Catalog, r.Route); b != nil {
-				return b
-			}
-		}
-		return find(reference, r.Catalog, r.Route)
 	}
+	return t.find(t.reference, r.Catalog, r.Route)
+}
+
+// ratios are issue 7's two criteria: req/s over the reference's, and CPU
+// per request (the server's plus its database's) over the reference's;
+// empty when they cannot be computed.
+func ratios(r, b HTTPRun) (rps, cpu string) {
+	if b.Result.RPS > 0 {
+		rps = fmt.Sprintf("%.2f", r.Result.RPS/b.Result.RPS)
+	}
+	if ref := b.ServerCPUPerReq + b.DBCPUPerReq; ref > 0 {
+		cpu = fmt.Sprintf("%.2f×", float64(r.ServerCPUPerReq+r.DBCPUPerReq)/float64(ref))
+	}
+	return rps, cpu
+}
+
+// WriteHTTPTable writes runs as a Markdown table, one row per catalog, route
+// and server, each server followed by its ratios to its reference run of
+// the same catalog and route (see refOf and ratios).
+func WriteHTTPTable(w io.Writer, runs []HTTPRun, reference string) {
+	t := newHTTPRuns(runs, reference)
 	fmt.Fprintln(w, "| catalog | route | server | req/s | p50 ms | p99 ms | errors | server CPU µs/req | server cores | database CPU µs/req | mean response bytes | req/s ÷ reference | CPU/req ÷ reference |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-	for _, r := range runs {
+	for _, r := range t.runs {
 		rps, cpu := "", ""
-		if b := refOf(r); b != nil {
-			if b.Result.RPS > 0 {
-				rps = fmt.Sprintf("%.2f", r.Result.RPS/b.Result.RPS)
-			}
-			if ref := b.ServerCPUPerReq + b.DBCPUPerReq; ref > 0 {
-				cpu = fmt.Sprintf("%.2f×", float64(r.ServerCPUPerReq+r.DBCPUPerReq)/float64(ref))
-			}
+		if b := t.refOf(r); b != nil {
+			rps, cpu = ratios(r, *b)
 		}
 		db := ""
 		if r.DBCPUPerReq > 0 {
@@ -105,6 +129,25 @@ func WriteHTTPTable(w io.Writer, runs []HTTPRun, reference string) {
 		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %s | %s | %d | %.0f | %.2f | %s | %.0f | %s | %s |\n",
 			r.Catalog, routeLabel(r.Route), r.Server, r.Result.RPS, Millis(r.Result.Latency.P50), Millis(r.Result.Latency.P99),
 			r.Result.Errors, micros(r.ServerCPUPerReq), r.ServerCPUShare, db, r.MeanBytes, rps, cpu)
+	}
+}
+
+// WriteHTTPSummary writes issue 7's table: one row per server compared with
+// a reference, its req/s beside the reference's, the two ratios, its p99,
+// and the mean response bytes of both (equal when they did the same work).
+func WriteHTTPSummary(w io.Writer, runs []HTTPRun, reference string) {
+	t := newHTTPRuns(runs, reference)
+	fmt.Fprintln(w, "| catalog | route | server | req/s | reference req/s | ratio | server CPU per request ÷ reference | p99 ms | mean bytes (server / reference) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	for _, r := range t.runs {
+		b := t.refOf(r)
+		if b == nil {
+			continue
+		}
+		rps, cpu := ratios(r, *b)
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | %s | %s | %s | %.0f / %.0f |\n",
+			r.Catalog, routeLabel(r.Route), r.Server, r.Result.RPS, b.Result.RPS, rps, cpu,
+			Millis(r.Result.Latency.P99), r.MeanBytes, b.MeanBytes)
 	}
 }
 
