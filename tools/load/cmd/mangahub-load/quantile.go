@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mangahub/mangahub/tools/load/internal/loadtest"
 )
 
 // metricQuantile reads a histogram from a /metrics page and prints an upper
@@ -21,6 +20,9 @@ func metricQuantile(ctx context.Context, args []string) error {
 	q := fs.Float64("q", 0.99, "quantile (0–1)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *q <= 0 || *q > 1 {
+		return fmt.Errorf("-q must be in (0, 1]")
 	}
 	if err := checkHTTPBase(strings.TrimSuffix(*url, "/metrics")); err != nil {
 		return err
@@ -36,44 +38,10 @@ func metricQuantile(ctx context.Context, args []string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	var (
-		bounds []float64
-		counts []float64
-	)
-	sc := bufio.NewScanner(resp.Body)
-	prefix := *name + `_bucket{le="`
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, prefix)
-		if !ok {
-			continue
-		}
-		le, value, ok := strings.Cut(rest, `"} `)
-		if !ok {
-			continue
-		}
-		bound, err1 := strconv.ParseFloat(le, 64)
-		if le == "+Inf" {
-			bound, err1 = math.Inf(1), nil
-		}
-		count, err2 := strconv.ParseFloat(value, 64)
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("bad bucket line %q", line)
-		}
-		bounds, counts = append(bounds, bound), append(counts, count)
-	}
-	if err := sc.Err(); err != nil {
+	bound, total, err := loadtest.HistogramQuantile(resp.Body, *name, *q)
+	if err != nil {
 		return err
 	}
-	if len(counts) == 0 || counts[len(counts)-1] == 0 {
-		return fmt.Errorf("%s: no observations", *name)
-	}
-	total := counts[len(counts)-1]
-	for i, c := range counts {
-		if c >= *q*total {
-			fmt.Printf("%s p%g ≤ %gs (%d observations)\n", *name, *q*100, bounds[i], int64(total))
-			return nil
-		}
-	}
+	fmt.Printf("%s p%g ≤ %gs (%d observations)\n", *name, *q*100, bound, total)
 	return nil
 }
