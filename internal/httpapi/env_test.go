@@ -31,6 +31,7 @@ type env struct {
 	metrics *metrics.Metrics
 	logs    *syncBuffer
 	auth    *auth.Service
+	catalog *catalog.Service
 	users   *sqlite.UserStore
 	secret  []byte
 
@@ -65,6 +66,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 		Secret: e.secret, BcryptCost: auth.MinBcryptCost,
 	})
 	cat := catalog.New(sqlite.NewMangaStore(db))
+	e.catalog = cat
 	var limiter mangahub.RateLimiter // a nil *Keyed would not be a nil interface
 	if opts.progressLimit.Rate > 0 {
 		limiter = ratelimit.New(opts.progressLimit, nil)
