@@ -56,3 +56,7 @@ func QueryStrings(ctx context.Context, db *DB, query string, args []any, dest ..
 	}
 	return db.read.QueryRowContext(ctx, query, args...).Scan(ptrs...)
 }
+
+// SearchIndexFrom sets the catalog size from which searches use the
+// trigram index; 0: always.
+func SearchIndexFrom(db *DB, n int) { db.largeCatalog.from = n }

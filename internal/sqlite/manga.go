@@ -23,22 +23,48 @@ func NewMangaStore(db *DB) *MangaStore { return &MangaStore{db: db} }
 const mangaColumns = `m.id, m.slug, m.title, m.alt_titles, m.author, m.status, m.total_chapters,
 	m.year, m.description, m.cover_url, m.created_at, m.updated_at`
 
-// FindMangaByID returns one manga with its genres.
+// mangaGenres is the genres of manga m as a JSON array of names in key
+// order, read in the statement that reads the manga: one statement per
+// read, not one for the manga and one for its genres.
+const mangaGenres = `(SELECT json_group_array(g.name ORDER BY g.name_key)
+	FROM manga_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.manga_id = m.id)`
+
+const mangaByIDSQL = `SELECT ` + mangaColumns + `, ` + mangaGenres + ` FROM manga m WHERE m.id = ?`
+
+// FindMangaByID returns one manga with its genres, in one prepared
+// statement.
 func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
-	var m *mangahub.Manga
-	err := s.db.readTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		m, err = findManga(ctx, tx, id)
-		return err
-	})
-	return m, err
+	// A primary-key lookup is not worth interrupting once started, and a
+	// context without a Done channel spares the driver a goroutine per
+	// query; a request that is already over is still not served.
+	if err := ctx.Err(); err != nil {
+		return nil, translate(ctx, err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	m, err := scanManga(r.mangaByID.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return m, nil
 }
 
 // FindManga returns one page of the manga matching f and how many match in
-// all. The count, the page and its genres are read in one transaction, so
-// they agree with each other.
+// all, in one statement: the inner query counts the matches (a window over
+// all of them, computed before the limit) and keeps the page's IDs; the
+// outer one reads those rows and their genres, so the genres of rows off
+// the page are never read, and puts the page back in order (the same
+// order, now over the page alone). A window numbering the rows would save
+// the second sort but costs far more: it orders every match again.
 func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
-	where, args := mangaWhere(f)
+	index := len(f.Terms) > 0 && s.db.largeCatalog.useIndex(ctx, s.db.read)
+	where, args := mangaWhere(f, index)
 	order, orderArgs, err := mangaOrder(f)
 	if err != nil {
 		return nil, 0, err
@@ -48,38 +74,40 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		limit = int64(f.Limit)
 	}
 	offset := max(f.Offset, 0)
+	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, p.total
+		FROM (SELECT m.id, count(*) OVER () AS total FROM manga m` + where + `
+			ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
+		JOIN manga m ON m.id = p.id
+		ORDER BY ` + order
+	all := make([]any, 0, len(args)+2*len(orderArgs)+2)
+	all = append(append(append(append(all, args...), orderArgs...), limit, offset), orderArgs...)
+	rows, err := s.db.shapes.query(ctx, s.db.read, query, all...)
+	if err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	defer rows.Close()
 	var (
 		page  = []*mangahub.Manga{}
 		total int
 	)
-	err = s.db.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM manga m`+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		if total <= offset {
-			return nil
-		}
-		pageArgs := append(append(args, orderArgs...), limit, offset)
-		rows, err := tx.QueryContext(ctx,
-			`SELECT `+mangaColumns+` FROM manga m`+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, pageArgs...)
+	for rows.Next() {
+		m, err := scanManga(rows, &total)
 		if err != nil {
-			return err
+			return nil, 0, translate(ctx, err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanManga(rows)
-			if err != nil {
-				return err
-			}
-			page = append(page, m)
+		page = append(page, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	if len(page) == 0 && offset > 0 {
+		// Past the end no row carries the total: count on its own. A
+		// catalog write between the two statements can only make this
+		// page look like one that was read a moment earlier or later.
+		err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM manga m`+where, args...).Scan(&total)
+		if err != nil {
+			return nil, 0, translate(ctx, err)
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return loadGenres(ctx, tx, page)
-	})
-	if err != nil {
-		return nil, 0, err
 	}
 	return page, total, nil
 }
@@ -117,16 +145,20 @@ func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*ma
 }
 
 // mangaWhere builds the WHERE clause of f. Every term must be a substring of
-// the search text (the folded names and author). The test is instr rather
-// than LIKE '%t%': on folded (lower-case) text both mean the same, no index
-// can serve an infix match in SQLite anyway, instr is cheaper (about a third
-// off a search over 3,000 manga), and no character of a term is special to
-// it.
-func mangaWhere(f mangahub.MangaFilter) (string, []any) {
+// the search text (the folded names and author): instr decides, and no
+// character of a term is special to it. With index, the trigram index
+// (manga_search, migration 0009) first narrows the rows to those that hold
+// every term of three characters or more; shorter terms, which it cannot
+// look up, are checked on every row it leaves.
+func mangaWhere(f mangahub.MangaFilter, index bool) (string, []any) {
 	var (
 		conds []string
 		args  []any
 	)
+	if match := searchMatch(f.Terms); index && match != "" {
+		conds = append(conds, `m.id IN (SELECT rowid FROM manga_search WHERE manga_search MATCH ?)`)
+		args = append(args, match)
+	}
 	for _, t := range f.Terms {
 		conds = append(conds, `instr(m.search_text, ?) > 0`)
 		args = append(args, t)
@@ -367,14 +399,11 @@ func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Man
 }
 
 func findManga(ctx context.Context, q querier, id int64) (*mangahub.Manga, error) {
-	m, err := scanManga(q.QueryRowContext(ctx, `SELECT `+mangaColumns+` FROM manga m WHERE m.id = ?`, id))
+	m, err := scanManga(q.QueryRowContext(ctx, mangaByIDSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("manga")
 	}
 	if err != nil {
-		return nil, err
-	}
-	if err := loadGenres(ctx, q, []*mangahub.Manga{m}); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -382,26 +411,33 @@ func findManga(ctx context.Context, q querier, id int64) (*mangahub.Manga, error
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanManga(row scanner) (*mangahub.Manga, error) {
+// scanManga reads a row of mangaColumns and mangaGenres, then into extra
+// whatever columns follow.
+func scanManga(row scanner, extra ...any) (*mangahub.Manga, error) {
 	var (
-		m                mangahub.Manga
-		alt, status      string
-		total, year      sql.NullInt64
-		created, updated int64
+		m                   mangahub.Manga
+		alt, status, genres string
+		total, year         sql.NullInt64
+		created, updated    int64
 	)
-	err := row.Scan(&m.ID, &m.Slug, &m.Title, &alt, &m.Author, &status, &total, &year,
-		&m.Description, &m.CoverURL, &created, &updated)
-	if err != nil {
+	dest := append([]any{&m.ID, &m.Slug, &m.Title, &alt, &m.Author, &status, &total, &year,
+		&m.Description, &m.CoverURL, &created, &updated, &genres}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(alt), &m.AltTitles); err != nil {
 		return nil, fmt.Errorf("manga %d: alt_titles: %w", m.ID, err)
 	}
+	if err := json.Unmarshal([]byte(genres), &m.Genres); err != nil {
+		return nil, fmt.Errorf("manga %d: genres: %w", m.ID, err)
+	}
 	m.AltTitles = altTitles(m.AltTitles)
+	if m.Genres == nil {
+		m.Genres = []string{}
+	}
 	m.Status = mangahub.MangaStatus(status)
 	m.TotalChapters, m.Year = intPtr(total), intPtr(year)
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
-	m.Genres = []string{}
 	return &m, nil
 }
 
