@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 	// progress service is made below; the hook runs only later).
 	s.Catalog = catalog.New(mangaStore, catalog.BeforeDelete(func(ctx context.Context, id int64) error {
 		return s.Progress.RemoveManga(ctx, id)
-	}))
+	}), catalog.CacheFor(cfg.CatalogCacheTTL))
 	s.Progress = progress.New(progressStore, s.Catalog, bus, s.limits.progress, progress.Config{
 		Logger: logger,
 		Observe: func(src mangahub.Source, result string) {
