@@ -133,9 +133,10 @@ func (s *Server) listen(cfg *config.Config) error {
 		Auth: s.Auth, Catalog: s.Catalog, Progress: s.Progress,
 		Metrics: s.metrics, Logger: s.log, Ready: s.readiness,
 		AuthByAddr: s.limits.authByAddr, AuthByLogin: s.limits.authByLogin,
-		Version:     s.version,
-		Connections: s.hub,
-		OpsOnly:     !cfg.Services.HTTP,
+		Version:       s.version,
+		Connections:   s.hub,
+		CatalogMaxAge: cfg.CatalogCacheTTL,
+		OpsOnly:       !cfg.Services.HTTP,
 	}
 	if cfg.Services.HTTP {
 		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{OriginPatterns: cfg.AllowedOrigins}, s.log)
