@@ -56,12 +56,7 @@ func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Man
 }
 
 // FindManga returns one page of the manga matching f and how many match in
-// all, in one statement: the inner query counts the matches (a window over
-// all of them, computed before the limit) and keeps the page's IDs; the
-// outer one reads those rows and their genres, so the genres of rows off
-// the page are never read, and puts the page back in order (the same
-// order, now over the page alone). A window numbering the rows would save
-// the second sort but costs far more: it orders every match again.
+// all, in one statement (see mangaPageQuery).
 func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
 	index := len(f.Terms) > 0 && s.db.largeCatalog.useIndex(ctx, s.db.read)
 	where, args := mangaWhere(f, index)
@@ -74,13 +69,7 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		limit = int64(f.Limit)
 	}
 	offset := max(f.Offset, 0)
-	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, p.total
-		FROM (SELECT m.id, count(*) OVER () AS total FROM manga m` + where + `
-			ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
-		JOIN manga m ON m.id = p.id
-		ORDER BY ` + order
-	all := make([]any, 0, len(args)+2*len(orderArgs)+2)
-	all = append(append(append(append(all, args...), orderArgs...), limit, offset), orderArgs...)
+	query, all := mangaPageQuery(f, where, args, order, orderArgs, limit, offset)
 	rows, err := s.db.shapes.query(ctx, s.db.read, query, all...)
 	if err != nil {
 		return nil, 0, translate(ctx, err)
@@ -110,6 +99,40 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		}
 	}
 	return page, total, nil
+}
+
+// mangaPageQuery is the statement of one page and its total, and its
+// arguments. The inner query keeps the page's IDs; the outer one reads those
+// rows and their genres, so the genres of rows off the page are never read,
+// and puts the page back in order (the same order, now over the page
+// alone; a window numbering the rows would save that sort but costs far
+// more, as it orders every match again).
+//
+// The total: a search must find and rank every match anyway, so a window
+// counts them on the way (count(*) OVER (), computed before the limit). A
+// listing without words can walk an index and stop after the page, which a
+// window over every row would forbid: there a subquery counts, in the same
+// statement (the sample catalog's first page took a quarter to a third less
+// time than with the window, on a noisy shared machine).
+func mangaPageQuery(f mangahub.MangaFilter, where string, args []any, order string, orderArgs []any,
+	limit int64, offset int) (string, []any) {
+	all := make([]any, 0, 2*len(args)+2*len(orderArgs)+2)
+	if len(f.Terms) > 0 {
+		query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, p.total
+		FROM (SELECT m.id, count(*) OVER () AS total FROM manga m` + where + `
+			ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
+		JOIN manga m ON m.id = p.id
+		ORDER BY ` + order
+		all = append(append(append(append(all, args...), orderArgs...), limit, offset), orderArgs...)
+		return query, all
+	}
+	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, (SELECT count(*) FROM manga m` + where + `)
+		FROM (SELECT m.id FROM manga m` + where + `
+			ORDER BY ` + order + ` LIMIT ? OFFSET ?) p
+		JOIN manga m ON m.id = p.id
+		ORDER BY ` + order
+	all = append(append(append(append(append(all, args...), args...), orderArgs...), limit, offset), orderArgs...)
+	return query, all
 }
 
 // FindMangaSummaries returns the summaries of the manga with ids, in one
