@@ -54,11 +54,10 @@ func (p *params) add(v any) string {
 }
 
 // FindManga returns one page of the manga matching f and how many match in
-// all, in one statement: the inner query counts the matches (a window over
-// all of them, computed before the limit) and keeps the page's IDs; the
-// outer one reads those rows and their genres, so the genres of rows off
-// the page are never read, and puts the page back in order (the same
-// order, now over the page alone).
+// all, in one statement: the inner query keeps the page's IDs; the outer
+// one reads those rows and their genres, so the genres of rows off the page
+// are never read, and puts the page back in order (the same order, now over
+// the page alone).
 func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
 	var args params
 	where := mangaWhere(f, &args)
@@ -73,8 +72,18 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		limit = &l
 	}
 	offset := int64(max(f.Offset, 0))
-	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, p.total
-		FROM (SELECT m.id, count(*) OVER () AS total FROM manga m` + where + `
+	// The total (see sqlite's mangaPageQuery): a search finds and ranks
+	// every match anyway, so a window counts them on the way; a listing
+	// without words walks an index and stops after the page, which a window
+	// over every row would forbid, so a subquery counts there (its WHERE
+	// refers to the same parameters).
+	totalSQL := `p.total`
+	inner := `SELECT m.id, count(*) OVER () AS total FROM manga m` + where
+	if len(f.Terms) == 0 {
+		totalSQL, inner = `(SELECT count(*) FROM manga m`+where+`)`, `SELECT m.id FROM manga m`+where
+	}
+	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, ` + totalSQL + `
+		FROM (` + inner + `
 			ORDER BY ` + order + ` LIMIT ` + args.add(limit) + ` OFFSET ` + args.add(offset) + `) p
 		JOIN manga m ON m.id = p.id
 		ORDER BY ` + order
