@@ -135,17 +135,24 @@ func mangaPageQuery(f mangahub.MangaFilter, where string, args []any, order stri
 	return query, all
 }
 
+// summariesSQL takes the whole list of IDs as one JSON parameter, so one
+// prepared statement serves every list.
+const summariesSQL = `SELECT id, slug, title, total_chapters, cover_url FROM manga
+	WHERE id IN (SELECT value FROM json_each(?))
+	ORDER BY id`
+
 // FindMangaSummaries returns the summaries of the manga with ids, in one
-// statement.
+// prepared statement.
 func (s *MangaStore) FindMangaSummaries(ctx context.Context, ids []int64) ([]*mangahub.MangaSummary, error) {
 	out := []*mangahub.MangaSummary{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.read.QueryContext(ctx, `
-		SELECT id, slug, title, total_chapters, cover_url FROM manga
-		WHERE id IN (SELECT value FROM json_each(?))
-		ORDER BY id`, jsonArray(ids))
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	rows, err := r.summaries.QueryContext(ctx, jsonArray(ids))
 	if err != nil {
 		return nil, translate(ctx, err)
 	}

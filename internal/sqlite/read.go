@@ -20,6 +20,8 @@ type readStmts struct {
 	genreByID   *sql.Stmt
 	progress    *sql.Stmt
 	libraryPage *sql.Stmt
+	summaries   *sql.Stmt
+	userByID    *sql.Stmt
 }
 
 // preparedReads holds the read statements once they are prepared. They can
@@ -73,6 +75,8 @@ func prepareReads(ctx context.Context, pool *sql.DB) (*readStmts, error) {
 	prep(&r.genreByID, genreByIDSQL)
 	prep(&r.progress, findProgressSQL)
 	prep(&r.libraryPage, libraryPageSQL)
+	prep(&r.summaries, summariesSQL)
+	prep(&r.userByID, userByIDSQL)
 	if err := errors.Join(errs...); err != nil {
 		r.close()
 		return nil, err
@@ -81,7 +85,7 @@ func prepareReads(ctx context.Context, pool *sql.DB) (*readStmts, error) {
 }
 
 func (r *readStmts) close() {
-	for _, s := range []*sql.Stmt{r.mangaByID, r.genres, r.genreByID, r.progress, r.libraryPage} {
+	for _, s := range []*sql.Stmt{r.mangaByID, r.genres, r.genreByID, r.progress, r.libraryPage, r.summaries, r.userByID} {
 		if s != nil {
 			s.Close()
 		}
