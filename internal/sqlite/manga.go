@@ -455,20 +455,66 @@ func scanManga(row scanner, extra ...any) (*mangahub.Manga, error) {
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(alt), &m.AltTitles); err != nil {
+	var err error
+	if m.AltTitles, err = stringArray(alt); err != nil {
 		return nil, fmt.Errorf("manga %d: alt_titles: %w", m.ID, err)
 	}
-	if err := json.Unmarshal([]byte(genres), &m.Genres); err != nil {
+	if m.Genres, err = stringArray(genres); err != nil {
 		return nil, fmt.Errorf("manga %d: genres: %w", m.ID, err)
-	}
-	m.AltTitles = altTitles(m.AltTitles)
-	if m.Genres == nil {
-		m.Genres = []string{}
 	}
 	m.Status = mangahub.MangaStatus(status)
 	m.TotalChapters, m.Year = intPtr(total), intPtr(year)
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &m, nil
+}
+
+// stringArray decodes a JSON array of strings, never nil. Every manga read
+// decodes two (alternative titles, genres), so the common forms are decoded
+// by hand: the empty array, and strings without escapes, which become
+// substrings of js (no copy). Anything else goes to encoding/json.
+func stringArray(js string) ([]string, error) {
+	if js == "[]" {
+		return []string{}, nil
+	}
+	if out, ok := plainStringArray(js); ok {
+		return out, nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(js), &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// plainStringArray decodes ["a","b",…] written without spaces or escapes,
+// as json_group_array and json.Marshal write names without quotes,
+// backslashes or HTML characters; ok is false for any other input.
+func plainStringArray(js string) (out []string, ok bool) {
+	if len(js) < 4 || js[0] != '[' || js[len(js)-1] != ']' || strings.IndexByte(js, '\\') >= 0 {
+		return nil, false
+	}
+	out = make([]string, 0, strings.Count(js, `","`)+1)
+	for rest := js[1 : len(js)-1]; ; {
+		if len(rest) < 2 || rest[0] != '"' {
+			return nil, false
+		}
+		end := strings.IndexByte(rest[1:], '"') + 1
+		if end == 0 {
+			return nil, false
+		}
+		out = append(out, rest[1:end])
+		rest = rest[end+1:]
+		if rest == "" {
+			return out, true
+		}
+		if rest[0] != ',' {
+			return nil, false
+		}
+		rest = rest[1:]
+	}
 }
 
 // altTitles is never nil, so that JSON says [] and stores agree.
