@@ -444,28 +444,33 @@ type scanner interface{ Scan(dest ...any) error }
 // scanManga reads a row of mangaColumns and mangaGenres, then into extra
 // whatever columns follow.
 func scanManga(row scanner, extra ...any) (*mangahub.Manga, error) {
-	var (
+	// One allocation for the manga and every scan target, instead of one
+	// for each target that escapes to the heap through Scan.
+	r := new(struct {
 		m                   mangahub.Manga
 		alt, status, genres string
 		total, year         sql.NullInt64
 		created, updated    int64
-	)
-	dest := append([]any{&m.ID, &m.Slug, &m.Title, &alt, &m.Author, &status, &total, &year,
-		&m.Description, &m.CoverURL, &created, &updated, &genres}, extra...)
-	if err := row.Scan(dest...); err != nil {
+		dest                [16]any
+	})
+	m := &r.m
+	dest := append(r.dest[:0], &m.ID, &m.Slug, &m.Title, &r.alt, &m.Author, &r.status, &r.total, &r.year,
+		&m.Description, &m.CoverURL, &r.created, &r.updated, &r.genres)
+	err := row.Scan(append(dest, extra...)...)
+	r.dest = [16]any{} // a cached manga keeps no pointers to its scan
+	if err != nil {
 		return nil, err
 	}
-	var err error
-	if m.AltTitles, err = stringArray(alt); err != nil {
+	if m.AltTitles, err = stringArray(r.alt); err != nil {
 		return nil, fmt.Errorf("manga %d: alt_titles: %w", m.ID, err)
 	}
-	if m.Genres, err = stringArray(genres); err != nil {
+	if m.Genres, err = stringArray(r.genres); err != nil {
 		return nil, fmt.Errorf("manga %d: genres: %w", m.ID, err)
 	}
-	m.Status = mangahub.MangaStatus(status)
-	m.TotalChapters, m.Year = intPtr(total), intPtr(year)
-	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return &m, nil
+	m.Status = mangahub.MangaStatus(r.status)
+	m.TotalChapters, m.Year = intPtr(r.total), intPtr(r.year)
+	m.CreatedAt, m.UpdatedAt = fromMicros(r.created), fromMicros(r.updated)
+	return m, nil
 }
 
 // stringArray decodes a JSON array of strings, never nil. Every manga read
