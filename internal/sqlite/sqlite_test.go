@@ -129,6 +129,11 @@ func TestSearchIndex(t *testing.T) {
 	if got := find("frieren"); !slices.Equal(got, []int64{other.ID}) {
 		t.Errorf("small catalog's search: %v, want [%d]", got, other.ID)
 	}
+	// The catalog (one manga) counts as large from one manga on.
+	sqlite.SearchIndexFrom(db, 1)
+	if got := find("frieren"); len(got) != 0 {
+		t.Errorf("large catalog's search, of a manga missing from the index: %v, want none", got)
+	}
 }
 
 // TestSearchIndexMigration upgrades manga an older binary wrote: migration
