@@ -185,10 +185,14 @@ func mangaOrder(f mangahub.MangaFilter, args *params) string {
 		ranks := make([]string, len(f.Terms))
 		for i, t := range f.Terms {
 			word, prefix, sub := args.add(" "+t+" "), args.add(" "+t), args.add(t)
+			// search_text is names_key, " ", the author and " |", and no
+			// term holds a "|": once " t " (or " t") is not in the names,
+			// finding it in search_text finds it in the author's words,
+			// without building a padded author for every row.
 			ranks[i] = `CASE WHEN strpos(m.names_key, ` + word + `) > 0 THEN 0
-				WHEN strpos(' ' || m.author_key || ' ', ` + word + `) > 0 THEN 1
+				WHEN strpos(m.search_text, ` + word + `) > 0 THEN 1
 				WHEN strpos(m.names_key, ` + prefix + `) > 0 THEN 2
-				WHEN strpos(' ' || m.author_key, ` + prefix + `) > 0 THEN 3
+				WHEN strpos(m.search_text, ` + prefix + `) > 0 THEN 3
 				WHEN strpos(m.names_key, ` + sub + `) > 0 THEN 4
 				ELSE 5 END`
 		}

@@ -238,10 +238,14 @@ func mangaOrder(f mangahub.MangaFilter) (string, []any, error) {
 		args := []any{"| " + strings.Join(f.Terms, " ") + " |"}
 		ranks := make([]string, len(f.Terms))
 		for i, t := range f.Terms {
+			// search_text is names_key, " ", the author and " |", and no
+			// term holds a "|": once " t " (or " t") is not in the names,
+			// finding it in search_text finds it in the author's words,
+			// without building a padded author for every row.
 			ranks[i] = `CASE WHEN instr(m.names_key, ?) > 0 THEN 0
-				WHEN instr(' ' || m.author_key || ' ', ?) > 0 THEN 1
+				WHEN instr(m.search_text, ?) > 0 THEN 1
 				WHEN instr(m.names_key, ?) > 0 THEN 2
-				WHEN instr(' ' || m.author_key, ?) > 0 THEN 3
+				WHEN instr(m.search_text, ?) > 0 THEN 3
 				WHEN instr(m.names_key, ?) > 0 THEN 4
 				ELSE 5 END`
 			args = append(args, " "+t+" ", " "+t+" ", " "+t, " "+t, t)
