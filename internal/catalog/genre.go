@@ -13,13 +13,24 @@ import (
 const MaxGenreNameLen = 64
 
 // Genres lists every genre with its manga count.
+// The slice may be shared with other callers: it must not be modified.
 func (s *Service) Genres(ctx context.Context) ([]*mangahub.Genre, error) {
+	var gen uint64
+	if s.cache != nil {
+		if gs, ok := s.cache.findGenres(); ok {
+			return gs, nil
+		}
+		gen = s.cache.generation()
+	}
 	gs, err := s.store.FindGenres(ctx)
 	if err != nil {
 		return nil, storeError(err)
 	}
 	if gs == nil {
 		gs = []*mangahub.Genre{}
+	}
+	if s.cache != nil {
+		s.cache.putGenres(gen, gs)
 	}
 	return gs, nil
 }
@@ -31,6 +42,7 @@ func (s *Service) CreateGenre(ctx context.Context, name string) (*mangahub.Genre
 	if err := checkGenreName(name, "name"); err != nil {
 		return nil, err
 	}
+	defer s.written()
 	g, err := s.store.CreateGenre(ctx, name)
 	if err != nil {
 		return nil, storeError(err)

@@ -56,6 +56,7 @@ func (s *Service) ImportCatalog(ctx context.Context, manga []*mangahub.Manga) (I
 	if err := mangahub.ValidationOf(errs...); err != nil {
 		return res, err
 	}
+	defer s.written()
 	for i, m := range manga {
 		put, err := s.store.PutManga(ctx, m)
 		if err != nil {

@@ -139,6 +139,21 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 	if len(ids) == 0 {
 		return out, nil
 	}
+	if s.cache != nil {
+		// The library of an active reader is mostly manga read by ID
+		// lately: when all are cached, the store is not asked.
+		for _, id := range ids {
+			m, ok := s.cache.findManga(id)
+			if !ok {
+				clear(out)
+				break
+			}
+			out[id] = &mangahub.MangaSummary{ID: m.ID, Slug: m.Slug, Title: m.Title, TotalChapters: m.TotalChapters, CoverURL: m.CoverURL}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
 	ms, err := s.store.FindMangaSummaries(ctx, ids)
 	if err != nil {
 		return nil, storeError(err)
@@ -149,14 +164,26 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 	return out, nil
 }
 
-// FindMangaByID returns one manga; CodeNotFound when there is none.
+// FindMangaByID returns one manga; CodeNotFound when there is none. The
+// manga may be shared with other callers (see readCache): it must not be
+// modified.
 func (s *Service) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
 	if id <= 0 {
 		return nil, errMangaNotFound
 	}
+	var gen uint64
+	if s.cache != nil {
+		if m, ok := s.cache.findManga(id); ok {
+			return m, nil
+		}
+		gen = s.cache.generation()
+	}
 	m, err := s.store.FindMangaByID(ctx, id)
 	if err != nil {
 		return nil, storeError(err)
+	}
+	if s.cache != nil {
+		s.cache.putManga(gen, m)
 	}
 	return m, nil
 }

@@ -79,6 +79,12 @@ type Config struct {
 	// browsers) are always let in.
 	AllowedOrigins []string
 
+	// CatalogCacheTTL bounds how stale a catalog read may be: entries of
+	// the in-memory catalog cache expire after it (writes on this instance
+	// empty it at once), and catalog responses may be reused by clients
+	// for as long (Cache-Control max-age). Zero turns both off.
+	CatalogCacheTTL time.Duration
+
 	Services Services
 }
 
@@ -142,6 +148,9 @@ var options = []option{
 		origins, err := originPatterns(v)
 		c.AllowedOrigins = origins
 		return err
+	}},
+	{"MANGAHUB_CATALOG_CACHE_TTL", "5s", "", "how long a manga read by ID and the genre list are kept in memory, and the max-age of catalog responses; 0 turns both off", func(c *Config, v string) error {
+		return duration(&c.CatalogCacheTTL, v, 0, time.Hour)
 	}},
 	{"MANGAHUB_LOG_LEVEL", "info", "", "debug, info, warn or error", func(c *Config, v string) error {
 		switch v {

@@ -31,6 +31,7 @@ type env struct {
 	metrics *metrics.Metrics
 	logs    *syncBuffer
 	auth    *auth.Service
+	catalog *catalog.Service
 	users   *sqlite.UserStore
 	secret  []byte
 
@@ -42,6 +43,7 @@ type envOptions struct {
 	authLimit     ratelimit.Limit // zero: no limit
 	progressLimit ratelimit.Limit // zero: no limit
 	ready         func(context.Context) httpapi.Readiness
+	catalogTTL    time.Duration // the catalog cache's TTL and max-age; zero: none
 }
 
 // testPassword is every seeded account's password.
@@ -64,7 +66,8 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	e.auth = auth.New(e.users, sqlite.NewRefreshTokenStore(db), auth.Config{
 		Secret: e.secret, BcryptCost: auth.MinBcryptCost,
 	})
-	cat := catalog.New(sqlite.NewMangaStore(db))
+	cat := catalog.New(sqlite.NewMangaStore(db), catalog.CacheFor(opts.catalogTTL))
+	e.catalog = cat
 	var limiter mangahub.RateLimiter // a nil *Keyed would not be a nil interface
 	if opts.progressLimit.Rate > 0 {
 		limiter = ratelimit.New(opts.progressLimit, nil)
@@ -82,7 +85,8 @@ func newEnv(t testing.TB, opts envOptions) *env {
 		Logger:     slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Ready:      opts.ready,
 		AuthByAddr: authLimiterOf(opts.authLimit), AuthByLogin: authLimiterOf(opts.authLimit),
-		Version: "test",
+		Version:       "test",
+		CatalogMaxAge: opts.catalogTTL,
 	})
 	return e
 }

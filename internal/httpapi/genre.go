@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/mangahub/mangahub"
 )
@@ -10,9 +11,14 @@ type genreList struct {
 	Items []*mangahub.Genre `json:"items" nullable:"false"`
 }
 
-type genreListOutput struct{ Body genreList }
+type genreListOutput struct {
+	Status       int
+	ETag         string `header:"ETag"`
+	CacheControl string `header:"Cache-Control"`
+	Body         genreList
+}
 
-func (s *server) handleGenreList(ctx context.Context, _ *struct{}) (*genreListOutput, error) {
+func (s *server) handleGenreList(ctx context.Context, in *conditionalInput) (*genreListOutput, error) {
 	gs, err := s.catalog.Genres(ctx)
 	if err != nil {
 		return nil, err
@@ -20,7 +26,11 @@ func (s *server) handleGenreList(ctx context.Context, _ *struct{}) (*genreListOu
 	if gs == nil {
 		gs = []*mangahub.Genre{}
 	}
-	return &genreListOutput{Body: genreList{Items: gs}}, nil
+	out := &genreListOutput{ETag: genresETag(gs), CacheControl: s.catalogCache}
+	if out.Status = conditional(in.IfNoneMatch, out.ETag); out.Status == http.StatusOK {
+		out.Body = genreList{Items: gs}
+	}
+	return out, nil
 }
 
 type genreCreateInput struct {
@@ -40,9 +50,10 @@ func (s *server) handleGenreCreate(ctx context.Context, in *genreCreateInput) (*
 }
 
 type genreMangaInput struct {
-	ID     int64 `path:"id"`
-	Limit  int   `query:"limit" minimum:"1" maximum:"100" default:"20"`
-	Offset int   `query:"offset" minimum:"0"`
+	ID          int64  `path:"id"`
+	Limit       int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Offset      int    `query:"offset" minimum:"0"`
+	IfNoneMatch string `header:"If-None-Match" maxLength:"1024" doc:"ETags of copies the client holds; when one is current the answer is 304 Not Modified, without a body."`
 }
 
 func (s *server) handleGenreMangaList(ctx context.Context, in *genreMangaInput) (*mangaListOutput, error) {
@@ -50,5 +61,5 @@ func (s *server) handleGenreMangaList(ctx context.Context, in *genreMangaInput) 
 	if err != nil {
 		return nil, err
 	}
-	return &mangaListOutput{Body: newPage(mangasOut(items), total, in.Limit, in.Offset)}, nil
+	return s.pageOutput(in.IfNoneMatch, items, total, in.Limit, in.Offset), nil
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -89,6 +90,11 @@ type Deps struct {
 	Connections Connections
 	// Version is reported in the OpenAPI document.
 	Version string
+	// CatalogMaxAge is how long clients may reuse a catalog answer
+	// (Cache-Control max-age), normally the catalog cache's TTL: the
+	// server's own answers may be that stale in a cluster anyway. Zero:
+	// clients revalidate every time (no-cache).
+	CatalogMaxAge time.Duration
 	// OpsOnly serves just /healthz, /readyz, /metrics and /openapi.json:
 	// a process running without the HTTP API service still reports its
 	// health (CONTRACT.md §1). Auth, Catalog, Progress and WebSocket are
@@ -107,6 +113,8 @@ type server struct {
 	ready    func(ctx context.Context) Readiness
 	limits   authLimiter
 	conns    Connections
+	// catalogCache is the Cache-Control of catalog answers.
+	catalogCache string
 }
 
 // New builds the HTTP handler: every route of CONTRACT.md §2, /healthz,
@@ -122,6 +130,8 @@ func New(d Deps) http.Handler {
 		ready:    d.Ready,
 		limits:   authLimiter{byAddr: d.AuthByAddr, byLogin: d.AuthByLogin},
 		conns:    d.Connections,
+
+		catalogCache: catalogCacheControl(d.CatalogMaxAge),
 	}
 	if s.metrics == nil {
 		s.metrics = metrics.New()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -48,16 +49,41 @@ func mangasOut(ms []*mangahub.Manga) []*mangahub.Manga {
 }
 
 type mangaListInput struct {
-	Q      string   `query:"q" maxLength:"200" doc:"Words that must all occur in the title, an alternative title or the author (case- and accent-insensitive). Only letters and digits are searched: other characters, % and _ included, join the parts of a word into a phrase (n_ruto looks for \"n ruto\"), and a q without any letter or digit finds nothing."`
-	Genres []string `query:"genre,explode" maxItems:"10" doc:"Genre name; repeat for several (all must match)."`
-	Status string   `query:"status" enum:"ongoing,completed,hiatus,cancelled"`
-	Author string   `query:"author" maxLength:"200"`
-	Sort   string   `query:"sort" enum:"title,-updated_at,year,-year,relevance" doc:"Default: relevance with q, title without. relevance: first the manga one of whose names (title or alternative title) is the whole query; then by the sum over the words of each word's best match, in this order: a whole word of a name, a whole word of the author, the start of a word of a name, of the author, inside a word of a name, of the author; then by title and id."`
-	Limit  int      `query:"limit" minimum:"1" maximum:"100" default:"20"`
-	Offset int      `query:"offset" minimum:"0"`
+	Q           string   `query:"q" maxLength:"200" doc:"Words that must all occur in the title, an alternative title or the author (case- and accent-insensitive). Only letters and digits are searched: other characters, % and _ included, join the parts of a word into a phrase (n_ruto looks for \"n ruto\"), and a q without any letter or digit finds nothing."`
+	Genres      []string `query:"genre,explode" maxItems:"10" doc:"Genre name; repeat for several (all must match)."`
+	Status      string   `query:"status" enum:"ongoing,completed,hiatus,cancelled"`
+	Author      string   `query:"author" maxLength:"200"`
+	Sort        string   `query:"sort" enum:"title,-updated_at,year,-year,relevance" doc:"Default: relevance with q, title without. relevance: first the manga one of whose names (title or alternative title) is the whole query; then by the sum over the words of each word's best match, in this order: a whole word of a name, a whole word of the author, the start of a word of a name, of the author, inside a word of a name, of the author; then by title and id."`
+	Limit       int      `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Offset      int      `query:"offset" minimum:"0"`
+	IfNoneMatch string   `header:"If-None-Match" maxLength:"1024" doc:"ETags of copies the client holds; when one is current the answer is 304 Not Modified, without a body."`
 }
 
-type mangaListOutput struct{ Body page[*mangahub.Manga] }
+// conditionalInput is the request header of a revalidation. Inputs with
+// other parameters repeat the field (huma reads no embedded parameters).
+type conditionalInput struct {
+	IfNoneMatch string `header:"If-None-Match" maxLength:"1024" doc:"ETags of copies the client holds; when one is current the answer is 304 Not Modified, without a body."`
+}
+
+// A catalog answer's caching headers (see caching.go) are fields of each
+// output, not an embedded struct: huma finds Status by field index.
+
+type mangaListOutput struct {
+	Status       int
+	ETag         string `header:"ETag"`
+	CacheControl string `header:"Cache-Control"`
+	Body         page[*mangahub.Manga]
+}
+
+// pageOutput answers a listing: the page, or 304 when the client's copy,
+// tagged in ifNoneMatch, is current.
+func (s *server) pageOutput(ifNoneMatch string, items []*mangahub.Manga, total, limit, offset int) *mangaListOutput {
+	out := &mangaListOutput{ETag: pageETag(items, total, limit, offset), CacheControl: s.catalogCache}
+	if out.Status = conditional(ifNoneMatch, out.ETag); out.Status == http.StatusOK {
+		out.Body = newPage(mangasOut(items), total, limit, offset)
+	}
+	return out
+}
 
 func (s *server) handleMangaList(ctx context.Context, in *mangaListInput) (*mangaListOutput, error) {
 	items, total, err := s.catalog.Search(ctx, catalog.Query{
@@ -67,21 +93,37 @@ func (s *server) handleMangaList(ctx context.Context, in *mangaListInput) (*mang
 	if err != nil {
 		return nil, err
 	}
-	return &mangaListOutput{Body: newPage(mangasOut(items), total, in.Limit, in.Offset)}, nil
+	return s.pageOutput(in.IfNoneMatch, items, total, in.Limit, in.Offset), nil
 }
 
 type mangaIDInput struct {
 	ID int64 `path:"id"`
 }
 
+type mangaGetInput struct {
+	ID          int64  `path:"id"`
+	IfNoneMatch string `header:"If-None-Match" maxLength:"1024" doc:"ETags of copies the client holds; when one is current the answer is 304 Not Modified, without a body."`
+}
+
 type mangaOutput struct{ Body *mangahub.Manga }
 
-func (s *server) handleMangaGet(ctx context.Context, in *mangaIDInput) (*mangaOutput, error) {
+type mangaGetOutput struct {
+	Status       int
+	ETag         string `header:"ETag"`
+	CacheControl string `header:"Cache-Control"`
+	Body         *mangahub.Manga
+}
+
+func (s *server) handleMangaGet(ctx context.Context, in *mangaGetInput) (*mangaGetOutput, error) {
 	m, err := s.catalog.FindMangaByID(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &mangaOutput{Body: mangaOut(m)}, nil
+	out := &mangaGetOutput{ETag: mangaETag(m), CacheControl: s.catalogCache}
+	if out.Status = conditional(in.IfNoneMatch, out.ETag); out.Status == http.StatusOK {
+		out.Body = mangaOut(m)
+	}
+	return out, nil
 }
 
 type mangaCreateInput struct {

@@ -109,15 +109,15 @@ func (s *server) apiRoutes(api huma.API) {
 	// Catalog.
 	huma.Register(api, user(huma.Operation{
 		OperationID: "manga-list", Method: http.MethodGet, Path: "/api/manga", Tags: []string{"catalog"},
-		Summary: "Search and list the catalog",
+		Summary: "Search and list the catalog", Responses: notModifiedResponse(),
 	}), s.handleMangaList)
 	huma.Register(api, user(huma.Operation{
 		OperationID: "manga-search", Method: http.MethodGet, Path: "/api/manga/search", Tags: []string{"catalog"},
-		Summary: "Search the catalog (alias of GET /api/manga)",
+		Summary: "Search the catalog (alias of GET /api/manga)", Responses: notModifiedResponse(),
 	}), s.handleMangaList)
 	huma.Register(api, user(huma.Operation{
 		OperationID: "manga-get", Method: http.MethodGet, Path: "/api/manga/{id}", Tags: []string{"catalog"},
-		Summary: "One manga", Errors: []int{http.StatusNotFound},
+		Summary: "One manga", Errors: []int{http.StatusNotFound}, Responses: notModifiedResponse(),
 	}), s.handleMangaGet)
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "manga-create", Method: http.MethodPost, Path: "/api/manga", Tags: []string{"catalog"},
@@ -136,7 +136,7 @@ func (s *server) apiRoutes(api huma.API) {
 	}), s.handleMangaDelete)
 	huma.Register(api, user(huma.Operation{
 		OperationID: "genre-list", Method: http.MethodGet, Path: "/api/genres", Tags: []string{"catalog"},
-		Summary: "Every genre with its number of manga",
+		Summary: "Every genre with its number of manga", Responses: notModifiedResponse(),
 	}), s.handleGenreList)
 	huma.Register(api, admin(huma.Operation{
 		OperationID: "genre-create", Method: http.MethodPost, Path: "/api/genres", Tags: []string{"catalog"},
@@ -145,7 +145,7 @@ func (s *server) apiRoutes(api huma.API) {
 	}), s.handleGenreCreate)
 	huma.Register(api, user(huma.Operation{
 		OperationID: "genre-manga-list", Method: http.MethodGet, Path: "/api/genres/{id}/manga", Tags: []string{"catalog"},
-		Summary: "The manga of one genre", Errors: []int{http.StatusNotFound},
+		Summary: "The manga of one genre", Errors: []int{http.StatusNotFound}, Responses: notModifiedResponse(),
 	}), s.handleGenreMangaList)
 
 	// Reading progress.
@@ -259,6 +259,18 @@ func describeDomainTypes(reg huma.Registry) {
 			}
 		}
 	}
+}
+
+// notModifiedResponse documents the 304 of the catalog's conditional GETs (see
+// caching.go); huma adds the 200 from the output type.
+func notModifiedResponse() map[string]*huma.Response {
+	return map[string]*huma.Response{"304": {
+		Description: "Not Modified: the If-None-Match header names the current ETag; no body.",
+		Headers: map[string]*huma.Param{
+			"ETag":          {Description: "The current tag.", Schema: &huma.Schema{Type: huma.TypeString}},
+			"Cache-Control": {Description: "private, max-age=N (N: the server's catalog cache TTL in seconds) or private, no-cache.", Schema: &huma.Schema{Type: huma.TypeString}},
+		},
+	}}
 }
 
 // public is an operation anyone may call. Every operation may answer 405

@@ -71,12 +71,5 @@ func (db *DB) writeTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return translate(ctx, pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{}, fn))
 }
 
-// readTx runs fn in one read-only snapshot, so that its several queries (a
-// count and a page, say) agree.
-func (db *DB) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	return translate(ctx, pgx.BeginTxFunc(ctx, db.pool, opts, fn))
-}
-
 // stored is t as the database gives it back: UTC, microseconds.
 func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -117,40 +117,6 @@ func setGenres(ctx context.Context, tx pgx.Tx, mangaID int64, names []string) ([
 	return stored, nil
 }
 
-// loadGenres fills the genres of ms with one query for all of them.
-func loadGenres(ctx context.Context, q querier, ms []*mangahub.Manga) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*mangahub.Manga, len(ms))
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		byID[m.ID], ids[i] = m, m.ID
-	}
-	rows, err := q.Query(ctx, `
-		SELECT mg.manga_id, g.name
-		FROM manga_genres mg JOIN genres g ON g.id = mg.genre_id
-		WHERE mg.manga_id = ANY($1)
-		ORDER BY mg.manga_id, g.name_key`, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		if m := byID[id]; m != nil {
-			m.Genres = append(m.Genres, name)
-		}
-	}
-	return rows.Err()
-}
-
 // genreKeys returns the distinct keys of names.
 func genreKeys(names []string) []string {
 	seen := make(map[string]bool, len(names))

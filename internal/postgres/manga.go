@@ -23,15 +23,26 @@ func NewMangaStore(db *DB) *MangaStore { return &MangaStore{db: db} }
 const mangaColumns = `m.id, m.slug, m.title, m.alt_titles, m.author, m.status, m.total_chapters,
 	m.year, m.description, m.cover_url, m.created_at, m.updated_at`
 
-// FindMangaByID returns one manga with its genres.
+// mangaGenres is the genres of manga m, names in key order, read in the
+// statement that reads the manga: one statement per read, not one for the
+// manga and one for its genres.
+const mangaGenres = `ARRAY(SELECT g.name FROM manga_genres mg JOIN genres g ON g.id = mg.genre_id
+	WHERE mg.manga_id = m.id ORDER BY g.name_key)`
+
+const mangaByIDSQL = `SELECT ` + mangaColumns + `, ` + mangaGenres + ` FROM manga m WHERE m.id = $1`
+
+// FindMangaByID returns one manga with its genres: one statement, one round
+// trip, no transaction around it. pgx prepares it once per connection (its
+// statement cache, keyed by the SQL) and afterwards only binds and executes.
 func (s *MangaStore) FindMangaByID(ctx context.Context, id int64) (*mangahub.Manga, error) {
-	var m *mangahub.Manga
-	err := s.db.readTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		m, err = findManga(ctx, tx, id, false)
-		return err
-	})
-	return m, err
+	m, err := scanManga(s.db.pool.QueryRow(ctx, mangaByIDSQL, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("manga")
+	}
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return m, nil
 }
 
 // params numbers query parameters as they are added.
@@ -43,11 +54,14 @@ func (p *params) add(v any) string {
 }
 
 // FindManga returns one page of the manga matching f and how many match in
-// all. The count, the page and its genres come from one snapshot.
+// all, in one statement: the inner query keeps the page's IDs; the outer
+// one reads those rows and their genres, so the genres of rows off the page
+// are never read, and puts the page back in order (the same order, now over
+// the page alone).
 func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
 	var args params
 	where := mangaWhere(f, &args)
-	nWhere := len(args) // the count query takes only these
+	nWhere := len(args) // the count of a page past the end takes only these
 	order := mangaOrder(f, &args)
 	if order == "" {
 		return nil, 0, mangahub.Internal(errors.New("unknown manga sort " + strconv.Quote(string(f.Sort))))
@@ -58,32 +72,41 @@ func (s *MangaStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*
 		limit = &l
 	}
 	offset := int64(max(f.Offset, 0))
-	pageSQL := `SELECT ` + mangaColumns + ` FROM manga m` + where +
-		` ORDER BY ` + order + ` LIMIT ` + args.add(limit) + ` OFFSET ` + args.add(offset)
-	var (
-		page  = []*mangahub.Manga{}
-		total int
-	)
-	err := s.db.readTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM manga m`+where, args[:nWhere]...).Scan(&total); err != nil {
-			return err
-		}
-		if int64(total) <= offset {
-			return nil
-		}
-		rows, err := tx.Query(ctx, pageSQL, args...)
-		if err != nil {
-			return err
-		}
-		if page, err = pgx.CollectRows(rows, collectManga); err != nil {
-			return err
-		}
-		return loadGenres(ctx, tx, page)
+	// The total (see sqlite's mangaPageQuery): a search finds and ranks
+	// every match anyway, so a window counts them on the way; a listing
+	// without words walks an index and stops after the page, which a window
+	// over every row would forbid, so a subquery counts there (its WHERE
+	// refers to the same parameters).
+	totalSQL := `p.total`
+	inner := `SELECT m.id, count(*) OVER () AS total FROM manga m` + where
+	if len(f.Terms) == 0 {
+		totalSQL, inner = `(SELECT count(*) FROM manga m`+where+`)`, `SELECT m.id FROM manga m`+where
+	}
+	query := `SELECT ` + mangaColumns + `, ` + mangaGenres + `, ` + totalSQL + `
+		FROM (` + inner + `
+			ORDER BY ` + order + ` LIMIT ` + args.add(limit) + ` OFFSET ` + args.add(offset) + `) p
+		JOIN manga m ON m.id = p.id
+		ORDER BY ` + order
+	rows, err := s.db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	var total int64
+	page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.Manga, error) {
+		return scanManga(row, &total)
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, translate(ctx, err)
 	}
-	return page, total, nil
+	if len(page) == 0 && offset > 0 {
+		// Past the end no row carries the total: count on its own. A
+		// catalog write between the two statements can only make this
+		// page look like one that was read a moment earlier or later.
+		if err := s.db.pool.QueryRow(ctx, `SELECT count(*) FROM manga m`+where, args[:nWhere]...).Scan(&total); err != nil {
+			return nil, 0, translate(ctx, err)
+		}
+	}
+	return page, int(total), nil
 }
 
 // FindMangaSummaries returns the summaries of the manga with ids, in one
@@ -162,10 +185,14 @@ func mangaOrder(f mangahub.MangaFilter, args *params) string {
 		ranks := make([]string, len(f.Terms))
 		for i, t := range f.Terms {
 			word, prefix, sub := args.add(" "+t+" "), args.add(" "+t), args.add(t)
+			// search_text is names_key, " ", the author and " |", and no
+			// term holds a "|": once " t " (or " t") is not in the names,
+			// finding it in search_text finds it in the author's words,
+			// without building a padded author for every row.
 			ranks[i] = `CASE WHEN strpos(m.names_key, ` + word + `) > 0 THEN 0
-				WHEN strpos(' ' || m.author_key || ' ', ` + word + `) > 0 THEN 1
+				WHEN strpos(m.search_text, ` + word + `) > 0 THEN 1
 				WHEN strpos(m.names_key, ` + prefix + `) > 0 THEN 2
-				WHEN strpos(' ' || m.author_key, ` + prefix + `) > 0 THEN 3
+				WHEN strpos(m.search_text, ` + prefix + `) > 0 THEN 3
 				WHEN strpos(m.names_key, ` + sub + `) > 0 THEN 4
 				ELSE 5 END`
 		}
@@ -350,9 +377,9 @@ func findMangaBySlug(ctx context.Context, q querier, slug string) (*mangahub.Man
 }
 
 func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*mangahub.Manga, error) {
-	sql := `SELECT ` + mangaColumns + ` FROM manga m WHERE m.id = $1`
+	sql := mangaByIDSQL
 	if forUpdate {
-		sql += ` FOR UPDATE`
+		sql += ` FOR UPDATE OF m`
 	}
 	m, err := scanManga(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -361,28 +388,27 @@ func findManga(ctx context.Context, q querier, id int64, forUpdate bool) (*manga
 	if err != nil {
 		return nil, err
 	}
-	if err := loadGenres(ctx, q, []*mangahub.Manga{m}); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 
-func collectManga(row pgx.CollectableRow) (*mangahub.Manga, error) { return scanManga(row) }
-
-func scanManga(row pgx.Row) (*mangahub.Manga, error) {
+// scanManga reads a row of mangaColumns and mangaGenres, then into extra
+// whatever columns follow.
+func scanManga(row pgx.Row, extra ...any) (*mangahub.Manga, error) {
 	var (
 		m      mangahub.Manga
 		status string
 	)
-	err := row.Scan(&m.ID, &m.Slug, &m.Title, &m.AltTitles, &m.Author, &status, &m.TotalChapters,
-		&m.Year, &m.Description, &m.CoverURL, &m.CreatedAt, &m.UpdatedAt)
-	if err != nil {
+	dest := append([]any{&m.ID, &m.Slug, &m.Title, &m.AltTitles, &m.Author, &status, &m.TotalChapters,
+		&m.Year, &m.Description, &m.CoverURL, &m.CreatedAt, &m.UpdatedAt, &m.Genres}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	m.AltTitles = altTitles(m.AltTitles)
+	if m.Genres == nil {
+		m.Genres = []string{}
+	}
 	m.Status = mangahub.MangaStatus(status)
 	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
-	m.Genres = []string{}
 	return &m, nil
 }
 

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -149,8 +150,14 @@ func TestOpenInvalidURL(t *testing.T) {
 	}
 }
 
+// BenchmarkSearch measures a search at the sample catalog's size and at a
+// large instance's (issue 7: both must be fast).
 func BenchmarkSearch(b *testing.B) {
-	storetest.BenchSearch(b, postgres.NewMangaStore(open(b)), 3000)
+	for _, n := range []int{200, 3000, 20_000} {
+		b.Run(fmt.Sprintf("manga=%d", n), func(b *testing.B) {
+			storetest.BenchSearch(b, postgres.NewMangaStore(open(b)), n)
+		})
+	}
 }
 
 // TestLoginKeysMigration upgrades a database an older binary wrote: its

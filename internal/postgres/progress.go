@@ -37,49 +37,46 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 	return p, nil
 }
 
+// libraryPageSQL is every library page in one statement: the filters that
+// are not set are true for every row ($2: tombstones too, $3: any status),
+// so one statement (prepared once per connection by pgx) serves every
+// request. The window counts the rows the filters keep, before the limit.
+const libraryPageSQL = `SELECT ` + progressColumns + `, count(*) OVER ()
+	FROM user_progress
+	WHERE user_id = $1 AND ($2 OR NOT deleted) AND ($3 = '' OR status = $3)
+	ORDER BY updated_at DESC, manga_id LIMIT $4 OFFSET $5`
+
 // FindProgresses returns one page of a user's live records, most recently
-// updated first, and how many there are in all. A Limit of zero or less
-// means all.
+// updated first, and how many there are in all, in one statement. A Limit
+// of zero or less means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	var args params
-	where := ` WHERE user_id = ` + args.add(f.UserID)
-	if !f.IncludeDeleted {
-		where += ` AND NOT deleted`
-	}
-	if f.Status != "" {
-		where += ` AND status = ` + args.add(string(f.Status))
-	}
-	nWhere := len(args)
 	var limit *int64 // NULL: no limit
 	if f.Limit > 0 {
 		l := int64(f.Limit)
 		limit = &l
 	}
 	offset := int64(max(f.Offset, 0))
-	pageSQL := `SELECT ` + progressColumns + ` FROM user_progress` + where +
-		` ORDER BY updated_at DESC, manga_id LIMIT ` + args.add(limit) + ` OFFSET ` + args.add(offset)
-	var (
-		page  = []*mangahub.Progress{}
-		total int
-	)
-	err := s.db.readTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM user_progress`+where, args[:nWhere]...).Scan(&total); err != nil {
-			return err
-		}
-		if int64(total) <= offset {
-			return nil
-		}
-		rows, err := tx.Query(ctx, pageSQL, args...)
-		if err != nil {
-			return err
-		}
-		page, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.Progress, error) { return scanProgress(row) })
-		return err
+	rows, err := s.db.pool.Query(ctx, libraryPageSQL, f.UserID, f.IncludeDeleted, string(f.Status), limit, offset)
+	if err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	var total int64
+	page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*mangahub.Progress, error) {
+		return scanProgress(row, &total)
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, translate(ctx, err)
 	}
-	return page, total, nil
+	if len(page) == 0 && offset > 0 {
+		// Past the end no row carries the total: count on its own.
+		err := s.db.pool.QueryRow(ctx, `SELECT count(*) FROM user_progress
+			WHERE user_id = $1 AND ($2 OR NOT deleted) AND ($3 = '' OR status = $3)`,
+			f.UserID, f.IncludeDeleted, string(f.Status)).Scan(&total)
+		if err != nil {
+			return nil, 0, translate(ctx, err)
+		}
+	}
+	return page, int(total), nil
 }
 
 // ApplyProgress is a compare-and-set: version 1 inserts only when there is
@@ -258,12 +255,15 @@ func missingParent(ctx context.Context, q querier, userID string, mangaID int64)
 	return nil
 }
 
-func scanProgress(row pgx.Row) (*mangahub.Progress, error) {
+// scanProgress reads a row of progressColumns, then into extra whatever
+// columns follow.
+func scanProgress(row pgx.Row, extra ...any) (*mangahub.Progress, error) {
 	var (
 		p      mangahub.Progress
 		status string
 	)
-	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &p.LastReadAt, &p.UpdatedAt, &p.Version, &p.Deleted); err != nil {
+	dest := append([]any{&p.UserID, &p.MangaID, &p.Chapter, &status, &p.LastReadAt, &p.UpdatedAt, &p.Version, &p.Deleted}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	p.Status = mangahub.ReadingStatus(status)

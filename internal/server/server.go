@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 	// progress service is made below; the hook runs only later).
 	s.Catalog = catalog.New(mangaStore, catalog.BeforeDelete(func(ctx context.Context, id int64) error {
 		return s.Progress.RemoveManga(ctx, id)
-	}))
+	}), catalog.CacheFor(cfg.CatalogCacheTTL))
 	s.Progress = progress.New(progressStore, s.Catalog, bus, s.limits.progress, progress.Config{
 		Logger: logger,
 		Observe: func(src mangahub.Source, result string) {
@@ -133,9 +133,10 @@ func (s *Server) listen(cfg *config.Config) error {
 		Auth: s.Auth, Catalog: s.Catalog, Progress: s.Progress,
 		Metrics: s.metrics, Logger: s.log, Ready: s.readiness,
 		AuthByAddr: s.limits.authByAddr, AuthByLogin: s.limits.authByLogin,
-		Version:     s.version,
-		Connections: s.hub,
-		OpsOnly:     !cfg.Services.HTTP,
+		Version:       s.version,
+		Connections:   s.hub,
+		CatalogMaxAge: cfg.CatalogCacheTTL,
+		OpsOnly:       !cfg.Services.HTTP,
 	}
 	if cfg.Services.HTTP {
 		deps.WebSocket = ws.NewHandler(s.hub, ws.Config{OriginPatterns: cfg.AllowedOrigins}, s.log)

@@ -29,6 +29,11 @@ type DB struct {
 	read  *sql.DB
 	puts  *putBatcher // group commit of progress writes, on write
 	stmts stmts       // prepared statements of the hot paths
+	reads preparedReads
+	// shapes holds the statements of catalog searches, by shape.
+	shapes shapeStmts
+	// largeCatalog says whether searches should use the trigram index.
+	largeCatalog catalogSize
 }
 
 // querier is what both pools and their transactions offer.
@@ -65,7 +70,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		// Every connection would be a different in-memory database.
-		db := &DB{write: write, read: write}
+		db := &DB{write: write, read: write, largeCatalog: catalogSize{from: defaultIndexFrom}}
 		db.puts = &putBatcher{db: write, stmts: &db.stmts}
 		return db, nil
 	}
@@ -82,13 +87,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{write: write, read: read}
+	db := &DB{write: write, read: read, largeCatalog: catalogSize{from: defaultIndexFrom}}
 	db.puts = &putBatcher{db: write, stmts: &db.stmts}
 	return db, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.reads.close()
+	db.shapes.close()
 	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
@@ -108,16 +115,15 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// readStmts returns the prepared read statements (see preparedReads).
+func (db *DB) readStmts(ctx context.Context) (*readStmts, error) {
+	return db.reads.get(ctx, db.read)
+}
+
 // writeTx runs fn in one write transaction and commits if fn returns nil.
 // fn must not use the DB's pools itself: the only write connection is busy.
 func (db *DB) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return inTx(ctx, db.write, fn)
-}
-
-// readTx runs fn in one read transaction, so that its several queries see
-// one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return inTx(ctx, db.read, fn)
 }
 
 func inTx(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) error {

@@ -56,3 +56,13 @@ func QueryStrings(ctx context.Context, db *DB, query string, args []any, dest ..
 	}
 	return db.read.QueryRowContext(ctx, query, args...).Scan(ptrs...)
 }
+
+// SearchIndexFrom sets the catalog size from which searches use the
+// trigram index (0: always), and has the next search count again.
+func SearchIndexFrom(db *DB, n int) {
+	db.largeCatalog.from = n
+	db.largeCatalog.checked.Store(0)
+}
+
+// StringArray is the decoder of the JSON arrays the manga table holds.
+func StringArray(js string) ([]string, error) { return stringArray(js) }

@@ -10,14 +10,23 @@ import (
 	"github.com/mangahub/mangahub"
 )
 
+const (
+	genresSQL = `SELECT g.id, g.name, count(mg.manga_id)
+		FROM genres g LEFT JOIN manga_genres mg ON mg.genre_id = g.id
+		GROUP BY g.id
+		ORDER BY g.name_key`
+	genreByIDSQL = `SELECT g.id, g.name, (SELECT count(*) FROM manga_genres mg WHERE mg.genre_id = g.id)
+		FROM genres g WHERE g.id = ?`
+)
+
 // FindGenres returns every genre, ordered by name (case-insensitively), with
 // the number of manga carrying it.
 func (s *MangaStore) FindGenres(ctx context.Context) ([]*mangahub.Genre, error) {
-	rows, err := s.db.read.QueryContext(ctx, `
-		SELECT g.id, g.name, count(mg.manga_id)
-		FROM genres g LEFT JOIN manga_genres mg ON mg.genre_id = g.id
-		GROUP BY g.id
-		ORDER BY g.name_key`)
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	rows, err := r.genres.QueryContext(ctx)
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
@@ -38,10 +47,16 @@ func (s *MangaStore) FindGenres(ctx context.Context) ([]*mangahub.Genre, error) 
 
 // FindGenreByID returns one genre with its manga count.
 func (s *MangaStore) FindGenreByID(ctx context.Context, id int64) (*mangahub.Genre, error) {
+	if err := ctx.Err(); err != nil { // see FindMangaByID
+		return nil, translate(ctx, err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
 	var g mangahub.Genre
-	err := s.db.read.QueryRowContext(ctx, `
-		SELECT g.id, g.name, (SELECT count(*) FROM manga_genres mg WHERE mg.genre_id = g.id)
-		FROM genres g WHERE g.id = ?`, id).Scan(&g.ID, &g.Name, &g.MangaCount)
+	err = r.genreByID.QueryRowContext(ctx, id).Scan(&g.ID, &g.Name, &g.MangaCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("genre")
 	}
@@ -123,40 +138,6 @@ func setGenres(ctx context.Context, tx *sql.Tx, mangaID int64, names []string) (
 		stored = append(stored, n)
 	}
 	return stored, rows.Err()
-}
-
-// loadGenres fills the genres of ms with one query for all of them.
-func loadGenres(ctx context.Context, q querier, ms []*mangahub.Manga) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*mangahub.Manga, len(ms))
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		byID[m.ID], ids[i] = m, m.ID
-	}
-	rows, err := q.QueryContext(ctx, `
-		SELECT mg.manga_id, g.name
-		FROM manga_genres mg JOIN genres g ON g.id = mg.genre_id
-		WHERE mg.manga_id IN (SELECT value FROM json_each(?))
-		ORDER BY mg.manga_id, g.name_key`, jsonArray(ids))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id   int64
-			name string
-		)
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		if m := byID[id]; m != nil {
-			m.Genres = append(m.Genres, name)
-		}
-	}
-	return rows.Err()
 }
 
 // genreKeys returns the distinct keys of names.

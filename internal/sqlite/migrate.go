@@ -91,5 +91,12 @@ func (db *DB) migrate(ctx context.Context, upTo int) error {
 			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
+	// The tables are there now: prepare the reads before the first request
+	// needs them (a partial schema, upTo > 0, is for tests only).
+	if upTo == 0 {
+		if _, err := db.readStmts(ctx); err != nil {
+			return fmt.Errorf("sqlite: prepare reads: %w", err)
+		}
+	}
 	return nil
 }

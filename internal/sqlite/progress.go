@@ -60,11 +60,11 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 	// a Done channel spares the driver a goroutine per query (every progress
 	// update makes one).
 	ctx = context.WithoutCancel(ctx)
-	stmt, err := s.db.stmts.prepared(ctx, s.db.read, findProgressSQL)
+	r, err := s.db.readStmts(ctx)
 	if err != nil {
 		return nil, translate(ctx, err)
 	}
-	p, err := scanProgress(stmt.QueryRowContext(ctx, userID, mangaID))
+	p, err := scanProgress(r.progress.QueryRowContext(ctx, userID, mangaID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("progress")
 	}
@@ -74,51 +74,56 @@ func (s *ProgressStore) FindProgress(ctx context.Context, userID string, mangaID
 	return p, nil
 }
 
+// libraryPageSQL is every library page in one statement: the filters that
+// are not set are true for every row (?2: tombstones too, ?3: any status),
+// so one prepared statement serves every request. The window counts the
+// rows the filters keep, before the limit.
+const libraryPageSQL = `SELECT ` + progressColumns + `, count(*) OVER ()
+	FROM user_progress
+	WHERE user_id = ?1 AND (?2 OR deleted = 0) AND (?3 = '' OR status = ?3)
+	ORDER BY updated_at DESC, manga_id LIMIT ?4 OFFSET ?5`
+
 // FindProgresses returns one page of a user's live records, most recently
-// updated first, and how many there are in all. A Limit of zero or less
-// means all.
+// updated first, and how many there are in all, in one statement. A Limit
+// of zero or less means all.
 func (s *ProgressStore) FindProgresses(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
-	where, args := ` WHERE user_id = ?`, []any{f.UserID}
-	if !f.IncludeDeleted {
-		where += ` AND deleted = 0`
-	}
-	if f.Status != "" {
-		where += ` AND status = ?`
-		args = append(args, string(f.Status))
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, 0, translate(ctx, err)
 	}
 	limit := int64(-1)
 	if f.Limit > 0 {
 		limit = int64(f.Limit)
 	}
 	offset := max(f.Offset, 0)
+	rows, err := r.libraryPage.QueryContext(ctx, f.UserID, f.IncludeDeleted, string(f.Status), limit, offset)
+	if err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	defer rows.Close()
 	var (
 		page  = []*mangahub.Progress{}
 		total int
 	)
-	err := s.db.readTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM user_progress`+where, args...).Scan(&total); err != nil {
-			return err
-		}
-		if total <= offset {
-			return nil
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+progressColumns+` FROM user_progress`+where+`
-			ORDER BY updated_at DESC, manga_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	for rows.Next() {
+		p, err := scanProgress(rows, &total)
 		if err != nil {
-			return err
+			return nil, 0, translate(ctx, err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanProgress(rows)
-			if err != nil {
-				return err
-			}
-			page = append(page, p)
+		page = append(page, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(ctx, err)
+	}
+	if len(page) == 0 && offset > 0 {
+		// Past the end no row carries the total: count on its own (the
+		// same filters, no page).
+		err := s.db.read.QueryRowContext(ctx, `SELECT count(*) FROM user_progress
+			WHERE user_id = ?1 AND (?2 OR deleted = 0) AND (?3 = '' OR status = ?3)`,
+			f.UserID, f.IncludeDeleted, string(f.Status)).Scan(&total)
+		if err != nil {
+			return nil, 0, translate(ctx, err)
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
 	}
 	return page, total, nil
 }
@@ -253,13 +258,16 @@ func missingParent(ctx context.Context, q querier, userID string, mangaID int64)
 	return nil
 }
 
-func scanProgress(row scanner) (*mangahub.Progress, error) {
+// scanProgress reads a row of progressColumns, then into extra whatever
+// columns follow.
+func scanProgress(row scanner, extra ...any) (*mangahub.Progress, error) {
 	var (
 		p             mangahub.Progress
 		status        string
 		read, updated int64
 	)
-	if err := row.Scan(&p.UserID, &p.MangaID, &p.Chapter, &status, &read, &updated, &p.Version, &p.Deleted); err != nil {
+	dest := append([]any{&p.UserID, &p.MangaID, &p.Chapter, &status, &read, &updated, &p.Version, &p.Deleted}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	p.Status = mangahub.ReadingStatus(status)

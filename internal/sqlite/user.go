@@ -51,12 +51,15 @@ func (s *UserStore) CreateUser(ctx context.Context, u *mangahub.User) error {
 	return nil
 }
 
-// FindUserByID returns the user with id.
+const userByIDSQL = `SELECT id, username, email, password_hash, role, created_at FROM users WHERE id = ?`
+
+// FindUserByID returns the user with id, in one prepared statement.
 func (s *UserStore) FindUserByID(ctx context.Context, id string) (*mangahub.User, error) {
-	row := s.db.read.QueryRowContext(ctx, `
-		SELECT id, username, email, password_hash, role, created_at
-		FROM users WHERE id = ?`, id)
-	return s.scan(ctx, row)
+	r, err := s.db.readStmts(ctx)
+	if err != nil {
+		return nil, translate(ctx, err)
+	}
+	return s.scan(ctx, r.userByID.QueryRowContext(ctx, id))
 }
 
 // FindUserByLogin finds a user by username or email, compared by

@@ -1,0 +1,108 @@
+package catalog
+
+import (
+	"sync"
+	"time"
+
+	"github.com/mangahub/mangahub"
+)
+
+// maxCachedManga bounds the manga the read cache holds; beyond it an
+// arbitrary entry makes room. A manga is a few hundred bytes to a few
+// kilobytes, so the cache stays within tens of megabytes.
+const maxCachedManga = 10_000
+
+// readCache keeps the catalog's hottest reads, a manga by ID and the genre
+// list, so that most catalog requests cost no database read. Cached values
+// are shared and never modified: the service hands out the same *Manga to
+// every caller, which must treat it as read-only (transports copy before
+// they change anything).
+//
+// Freshness: every write through this Service empties the cache, so this
+// instance never serves a value older than its own last write. Writes on
+// other instances of a cluster (or other processes on one SQLite file)
+// are seen once the entry expires: ttl bounds how stale a read can be.
+type readCache struct {
+	ttl time.Duration
+	now func() time.Time
+
+	mu     sync.RWMutex
+	gen    uint64 // bumped by every write, so a read begun before it cannot fill the cache after it
+	manga  map[int64]cachedManga
+	genres cachedGenres
+}
+
+type cachedManga struct {
+	m       *mangahub.Manga
+	expires time.Time
+}
+
+type cachedGenres struct {
+	gs      []*mangahub.Genre
+	expires time.Time // zero: nothing cached
+}
+
+func newReadCache(ttl time.Duration, now func() time.Time) *readCache {
+	return &readCache{ttl: ttl, now: now, manga: make(map[int64]cachedManga)}
+}
+
+// generation is what a read takes before it asks the store; fills with it
+// are dropped if a write came in between.
+func (c *readCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *readCache) findManga(id int64) (*mangahub.Manga, bool) {
+	c.mu.RLock()
+	e, ok := c.manga[id]
+	c.mu.RUnlock()
+	if !ok || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return e.m, true
+}
+
+func (c *readCache) putManga(gen uint64, m *mangahub.Manga) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if _, ok := c.manga[m.ID]; !ok && len(c.manga) >= maxCachedManga {
+		for id := range c.manga { // any one: map order is unspecified
+			delete(c.manga, id)
+			break
+		}
+	}
+	c.manga[m.ID] = cachedManga{m: m, expires: c.now().Add(c.ttl)}
+}
+
+func (c *readCache) findGenres() ([]*mangahub.Genre, bool) {
+	c.mu.RLock()
+	e := c.genres
+	c.mu.RUnlock()
+	if e.expires.IsZero() || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return e.gs, true
+}
+
+func (c *readCache) putGenres(gen uint64, gs []*mangahub.Genre) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen == c.gen {
+		c.genres = cachedGenres{gs: gs, expires: c.now().Add(c.ttl)}
+	}
+}
+
+// invalidate forgets everything: catalog writes are rare, and one write can
+// change several entries (a manga's genres change the genre counts).
+func (c *readCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.manga)
+	c.genres = cachedGenres{}
+}
