@@ -33,9 +33,19 @@ func BenchmarkAuthenticate(b *testing.B) {
 	})
 }
 
-func benchAuthenticate(b *testing.B, users mangahub.UserStore, tokens mangahub.RefreshTokenStore) {
+// BenchmarkVerifyUncached is Authenticate with its caches off: the cost of
+// a token seen for the first time (verification and a user lookup in the
+// in-memory store).
+func BenchmarkVerifyUncached(b *testing.B) {
+	benchAuthenticate(b, newUserStore(), newTokenStore(), func(s *auth.Service) { auth.LimitCaches(s, 0) })
+}
+
+func benchAuthenticate(b *testing.B, users mangahub.UserStore, tokens mangahub.RefreshTokenStore, tune ...func(*auth.Service)) {
 	b.Helper()
 	svc := auth.NewForTest(users, tokens, auth.Config{Secret: secret, AccessTTL: time.Hour})
+	for _, f := range tune {
+		f(svc)
+	}
 	u, err := svc.CreateUser(context.Background(), "reader", "reader@example.com", password, mangahub.RoleUser)
 	if err != nil {
 		b.Fatal(err)
