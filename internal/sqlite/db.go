@@ -29,6 +29,7 @@ type DB struct {
 	read  *sql.DB
 	puts  *putBatcher // group commit of progress writes, on write
 	stmts stmts       // prepared statements of the hot paths
+	ckpt  *checkpointer
 }
 
 // querier is what both pools and their transactions offer.
@@ -47,9 +48,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busyTimeout.Milliseconds())
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction that
-	// reads before it writes cannot fail half-way on a lock upgrade.
+	// reads before it writes cannot fail half-way on a lock upgrade. The
+	// writer never checkpoints; the checkpointer does (checkpoint.go).
 	write, err := sql.Open("sqlite", path+"?"+pragmas+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"+walPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -65,9 +67,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		// Every connection would be a different in-memory database.
-		db := &DB{write: write, read: write}
-		db.puts = &putBatcher{db: write, stmts: &db.stmts}
-		return db, nil
+		return &DB{write: write, read: write, puts: newPutBatcher(write)}, nil
 	}
 	read, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -82,15 +82,27 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{write: write, read: read}
-	db.puts = &putBatcher{db: write, stmts: &db.stmts}
-	return db, nil
+	ckpt, err := sql.Open("sqlite", path+"?"+pragmas+walPragmas)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &DB{write: write, read: read, puts: newPutBatcher(write), ckpt: startCheckpointer(ckpt)}, nil
 }
+
+// walPragmas hand WAL checkpoints to the checkpointer (checkpoint.go).
+var walPragmas = fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(%d)", walSizeLimit)
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	db.puts.close()
 	db.stmts.close()
-	err := db.write.Close()
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

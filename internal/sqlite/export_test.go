@@ -56,3 +56,10 @@ func QueryStrings(ctx context.Context, db *DB, query string, args []any, dest ..
 	}
 	return db.read.QueryRowContext(ctx, query, args...).Scan(ptrs...)
 }
+
+// BeforeCommit makes the group commit call fn before each batch commits;
+// set it before any progress write.
+func BeforeCommit(db *DB, fn func()) { db.puts.beforeCommit = fn }
+
+// QueuedPuts counts the progress writes waiting for a batch.
+func QueuedPuts(db *DB) int { return db.puts.queued() }
