@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 
 	"github.com/mangahub/mangahub"
@@ -12,109 +13,116 @@ import (
 // transaction (and the wait of its writers) arbitrarily long.
 const maxBatch = 256
 
-// putBatcher commits concurrent progress writes together. The first writer
-// to arrive while no commit runs becomes the leader: it takes every write
-// queued so far (its own first), runs them in one transaction and hands
-// each its own result. If more writes queued meanwhile, it passes the lead
-// to the oldest of them and returns with its own result: a leader commits
-// one batch, never the backlog that built up behind it. (Before, a leader
-// went on committing until the queue ran dry, so under steady load one
-// writer's ack waited for many commits: the long tail of the ack latency.)
-// At low load a batch is one write and nothing waits; under load the
-// writers that queued during one commit share the next.
+var errClosed = mangahub.Unavailable(errors.New("sqlite: database is closed"))
+
+// putBatcher commits concurrent progress writes together, on a goroutine of
+// its own (the committer): it takes every write queued so far, runs them in
+// one transaction, hands each its own result, and goes on with what queued
+// meanwhile. At low load a batch is one write; under load the writers that
+// queued during one commit share the next, so throughput grows with load
+// instead of stopping at one commit per write.
+//
+// Earlier the first writer to find no commit running did the committing
+// itself, and kept at it until the queue ran dry: under steady load that
+// writer's own ack waited for commit after commit (the long tail of the ack
+// latency). Passing the lead to the next writer instead put the next commit
+// behind every goroutine the answers had just woken (the scheduler runs
+// those first), which stalled the pipeline. A committer that only commits
+// has neither problem.
 type putBatcher struct {
 	db *sql.DB
 
-	// The leader's statements, prepared on first use (the table may not
-	// exist before migrations run). Only the leader touches them, and
-	// there is one leader at a time, so they need no lock of their own.
+	// The committer's statements, prepared on first use (the table may
+	// not exist before migrations run); only the committer touches them.
 	insert, update *sql.Stmt
 
 	// beforeCommit, when set (tests only), runs before each batch commits.
 	beforeCommit func()
 
-	mu      sync.Mutex
-	queue   []*putRequest
-	leading bool
+	wake chan struct{} // a write was queued; buffered, one pending wake-up
+	stop chan struct{} // closed by close: commit what is queued and exit
+	done chan struct{} // closed when the committer has exited
+
+	mu     sync.Mutex
+	queue  []*putRequest
+	closed bool
 }
 
 type putRequest struct {
 	ctx  context.Context
 	ch   mangahub.ProgressChange
-	done chan putResult
+	done chan error
 }
 
-// putResult is a write's outcome, or (lead) the lead passed on to it.
-type putResult struct {
-	err  error
-	lead bool
+// putRequests are pooled: a request and its channel per write would be a
+// good part of the store's allocations.
+var putRequests = sync.Pool{New: func() any { return &putRequest{done: make(chan error, 1)} }}
+
+func newPutBatcher(db *sql.DB) *putBatcher {
+	b := &putBatcher{db: db, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
 }
-
-// putRequests are pooled: a request (and its channel) per write would be
-// most of the store's allocations.
-var putRequests = sync.Pool{New: func() any { return &putRequest{done: make(chan putResult, 1)} }}
-
-func newPutBatcher(db *sql.DB) *putBatcher { return &putBatcher{db: db} }
 
 func (b *putBatcher) put(ctx context.Context, ch mangahub.ProgressChange) error {
 	req := putRequests.Get().(*putRequest)
 	req.ctx, req.ch = ctx, ch
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		putRequests.Put(req)
+		return errClosed
+	}
 	b.queue = append(b.queue, req)
-	lead := !b.leading
-	b.leading = true
 	b.mu.Unlock()
-	if lead {
-		b.commitNext()
+	select {
+	case b.wake <- struct{}{}:
+	default: // a wake-up is pending already
 	}
 	// A caller whose context ends while queued still waits: its write may
 	// be in a commit under way, and it must not report failure for a
 	// change that was stored.
+	err := <-req.done
+	req.ctx, req.ch = nil, mangahub.ProgressChange{}
+	putRequests.Put(req)
+	return err
+}
+
+// run is the committer.
+func (b *putBatcher) run() {
+	defer close(b.done)
 	for {
-		r := <-req.done
-		if r.lead {
-			b.commitNext() // this request is at the head of the batch
-			continue
+		select {
+		case <-b.wake:
+		case <-b.stop:
+			b.drain()
+			return
 		}
-		req.ctx, req.ch = nil, mangahub.ProgressChange{}
-		putRequests.Put(req)
-		return r.err
+		b.drain()
 	}
 }
 
-// commitNext commits the next batch (the leader's own write is its first),
-// passes the lead on if more writes are queued, then answers the batch.
-func (b *putBatcher) commitNext() {
-	b.mu.Lock()
-	n := min(len(b.queue), maxBatch)
-	batch := b.queue[:n:n]
-	b.queue = b.queue[n:]
-	if len(b.queue) == 0 {
-		b.queue = nil // the array goes with the batch
-	}
-	b.mu.Unlock()
-
-	if b.beforeCommit != nil {
-		b.beforeCommit()
-	}
-	err := b.commit(batch)
-
-	b.mu.Lock()
-	var next *putRequest
-	if len(b.queue) > 0 {
-		next = b.queue[0]
-	} else {
-		b.leading = false
-	}
-	b.mu.Unlock()
-	if next != nil {
-		// Before the answers: the next commit starts while they go out.
-		next.done <- putResult{lead: true}
-	}
-	for i, r := range batch {
-		e := err[i]
-		batch[i] = nil
-		r.done <- putResult{err: e}
+// drain commits batches until the queue is empty.
+func (b *putBatcher) drain() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxBatch)
+		batch := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		if len(b.queue) == 0 {
+			b.queue = nil // the array goes with the batch
+		}
+		b.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if b.beforeCommit != nil {
+			b.beforeCommit()
+		}
+		results := b.commit(batch)
+		for i, r := range batch {
+			r.done <- results[i]
+		}
 	}
 }
 
@@ -150,7 +158,7 @@ func (b *putBatcher) commit(batch []*putRequest) []error {
 	return results
 }
 
-// prepare prepares the leader's statements once.
+// prepare prepares the committer's statements once.
 func (b *putBatcher) prepare(ctx context.Context) error {
 	if b.insert != nil {
 		return nil
@@ -168,7 +176,6 @@ func (b *putBatcher) prepare(ctx context.Context) error {
 	return nil
 }
 
-// close releases the statements; the pool closes after it.
 // queued counts the writes waiting for a batch.
 func (b *putBatcher) queued() int {
 	b.mu.Lock()
@@ -176,9 +183,18 @@ func (b *putBatcher) queued() int {
 	return len(b.queue)
 }
 
+// close commits what is queued, stops the committer and releases its
+// statements; later writes fail. The pool closes after it.
 func (b *putBatcher) close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	already := b.closed
+	b.closed = true
+	b.mu.Unlock()
+	if already {
+		return
+	}
+	close(b.stop)
+	<-b.done
 	if b.insert != nil {
 		b.insert.Close()
 		b.update.Close()

@@ -66,12 +66,11 @@ func TestGroupCommitKeepsResultsApart(t *testing.T) {
 	}
 }
 
-// A leader commits one batch and returns: the writes that queued behind it
-// are committed by the next leader, so one writer's ack never waits for the
-// backlog. Here the second batch's commit is held until the first writer
-// has returned; a leader that committed the backlog itself would never
-// return.
-func TestGroupCommitPassesTheLead(t *testing.T) {
+// A batch is answered as soon as it is committed, before the next one: one
+// writer's ack never waits for the backlog that queued behind it. Here the
+// second batch's commit is held until the first writer has returned; a
+// first writer that committed the backlog itself would never return.
+func TestGroupCommitAnswersABatchBeforeTheNext(t *testing.T) {
 	db := open(t)
 	ctx := t.Context()
 	s := stores(db)
@@ -106,7 +105,7 @@ func TestGroupCommitPassesTheLead(t *testing.T) {
 	release, held := sqlite.HoldWriteLock(t, db)
 	<-held
 	first := put(ids[0])
-	testenv.Eventually(t, 5*time.Second, "the first write leads its batch", func() bool { return commits.Load() == 1 })
+	testenv.Eventually(t, 5*time.Second, "the first write is being committed", func() bool { return commits.Load() == 1 })
 	second := put(ids[1])
 	testenv.Eventually(t, 5*time.Second, "the second write queues", func() bool { return sqlite.QueuedPuts(db) == 1 })
 	close(release)
