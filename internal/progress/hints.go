@@ -72,17 +72,23 @@ func (h *hints) get(user string, manga int64) *mangahub.Progress {
 	return &p
 }
 
-// put remembers p, the record a compare-and-set just stored.
+// put remembers p, the record a compare-and-set just stored, unless a
+// later state is known already (two writers of one record can return in
+// either order).
 func (h *hints) put(p *mangahub.Progress) {
 	if h == nil {
 		return
 	}
+	k := hintKey{p.UserID, p.MangaID}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if old, ok := h.m[k]; ok && old.Newer(p) {
+		return
+	}
 	if len(h.m) >= maxHints {
 		h.m = make(map[hintKey]mangahub.Progress)
 	}
-	h.m[hintKey{p.UserID, p.MangaID}] = *p
-	h.mu.Unlock()
+	h.m[k] = *p
 }
 
 func (h *hints) forget(user string, manga int64) {
