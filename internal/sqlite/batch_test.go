@@ -127,3 +127,27 @@ func TestGroupCommitAnswersABatchBeforeTheNext(t *testing.T) {
 		t.Fatalf("%d commits, want 2", n)
 	}
 }
+
+// A write after Close fails as unavailable instead of waiting for a
+// committer that is gone.
+func TestProgressWriteAfterClose(t *testing.T) {
+	db := open(t)
+	ctx := t.Context()
+	s := stores(db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	done := make(chan error, 1)
+	go func() {
+		done <- storetest.Put(ctx, s.Progress, &mangahub.Progress{UserID: "0195f0c4-0000-7000-8000-0000000000ac", MangaID: 1, Chapter: 1, Status: mangahub.StatusReading, LastReadAt: now, UpdatedAt: now, Version: 1})
+	}()
+	select {
+	case err := <-done:
+		if mangahub.ErrorCodeOf(err) != mangahub.CodeUnavailable {
+			t.Fatalf("write after Close: %v, want unavailable", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write after Close did not return")
+	}
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -28,9 +29,10 @@ const (
 // checkpointer runs PASSIVE checkpoints on its own connection until
 // closed.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done chan struct{}
+	db       *sql.DB
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 func startCheckpointer(db *sql.DB) *checkpointer {
@@ -62,7 +64,7 @@ func (c *checkpointer) run() {
 // close stops the checkpoints. The last connection to close checkpoints
 // the WAL fully (SQLite does that on close), so nothing is left behind.
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.stopOnce.Do(func() { close(c.stop) })
 	<-c.done
 	return c.db.Close()
 }
