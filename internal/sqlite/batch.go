@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/mangahub/mangahub"
 )
@@ -94,31 +93,10 @@ func (b *putBatcher) put(ctx context.Context, ch mangahub.ProgressChange) error 
 	return err
 }
 
-// A commit costs about as much as the writes in it (a dozen system calls:
-// WAL frames, shared-memory locks), and at a few thousand writes a second
-// most batches held one write, so the commits were most of the write
-// path's CPU. So when writes come from several writers at once (the last
-// batch had more than one) and fast enough that another is due within
-// lingerMax, a small batch waits that long (or until it has lingerBatch
-// writes) before it commits. A wait that brought nothing (a few writers
-// each waiting for its own ack before writing again) is not tried again
-// for lingerBackoff batches. At lower rates, and for one writer at a time,
-// nothing waits.
-const (
-	lingerMax     = 200 * time.Microsecond
-	lingerBatch   = 16
-	lingerBackoff = 16
-)
-
 // run is the committer.
 func (b *putBatcher) run() {
 	defer close(b.done)
 	batch := make([]*putRequest, 0, maxBatch)
-	linger := time.NewTimer(time.Hour)
-	linger.Stop()
-	var lastStart time.Time // when the previous batch was taken
-	lastN := 0              // and how many writes it had
-	skip := 0               // batches left before lingering is tried again
 	for {
 		select {
 		case r := <-b.reqs:
@@ -127,7 +105,6 @@ func (b *putBatcher) run() {
 			b.drain(batch)
 			return
 		}
-		start := time.Now()
 	more: // everything queued meanwhile joins the batch
 		for len(batch) < maxBatch {
 			select {
@@ -137,30 +114,6 @@ func (b *putBatcher) run() {
 				break more
 			}
 		}
-		// The previous cycle's rate (lastN writes in start-lastStart)
-		// brings another write within lingerMax.
-		if skip > 0 {
-			skip--
-		} else if len(batch) < lingerBatch && lastN > 1 && start.Sub(lastStart) <= time.Duration(lastN)*lingerMax {
-			before := len(batch)
-			linger.Reset(lingerMax)
-		wait:
-			for len(batch) < lingerBatch {
-				select {
-				case r := <-b.reqs:
-					batch = append(batch, r)
-				case <-linger.C:
-					break wait
-				case <-b.stop:
-					break wait
-				}
-			}
-			linger.Stop()
-			if len(batch) == before {
-				skip = lingerBackoff
-			}
-		}
-		lastStart, lastN = start, len(batch)
 		b.commitBatch(batch)
 		clear(batch)
 	}
