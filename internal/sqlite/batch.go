@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mangahub/mangahub"
 )
@@ -38,6 +39,11 @@ type putBatcher struct {
 
 	// beforeCommit, when set (tests only), runs before each batch commits.
 	beforeCommit func()
+
+	// restart is set by the checkpointer when the WAL has grown long: the
+	// committer then completes a checkpoint between two batches, so that
+	// the WAL starts over (checkpoint.go).
+	restart atomic.Bool
 
 	// reqs is the queue. A channel rather than a slice behind a mutex:
 	// under CPU starvation the mutex went into its FIFO hand-off mode, and
@@ -135,6 +141,9 @@ func (b *putBatcher) drain(batch []*putRequest) {
 
 // commitBatch commits batch and answers each of its writers.
 func (b *putBatcher) commitBatch(batch []*putRequest) {
+	if b.restart.Load() {
+		b.completeCheckpoint()
+	}
 	if b.beforeCommit != nil {
 		b.beforeCommit()
 	}
@@ -174,6 +183,17 @@ func (b *putBatcher) commit(batch []*putRequest) []error {
 		}
 	}
 	return results
+}
+
+// completeCheckpoint checkpoints what the checkpointer has not copied yet,
+// on the write connection, where no write can come meanwhile, so that the
+// next transaction starts the WAL over. A reader still using old frames
+// can hold it back; then the next batch tries again.
+func (b *putBatcher) completeCheckpoint() {
+	frames, copied, err := checkpoint(context.Background(), b.db)
+	if err == nil && copied == frames {
+		b.restart.Store(false)
+	}
 }
 
 // prepare prepares the committer's statements once.

@@ -88,7 +88,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{write: write, read: read, puts: newPutBatcher(write), ckpt: startCheckpointer(ckpt)}, nil
+	puts := newPutBatcher(write)
+	return &DB{write: write, read: read, puts: puts, ckpt: startCheckpointer(ckpt, &puts.restart)}, nil
 }
 
 // walPragmas hand WAL checkpoints to the checkpointer (checkpoint.go).

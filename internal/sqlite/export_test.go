@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 )
 
 // HoldWriteLock starts a write transaction and keeps it open, holding the
@@ -63,3 +64,12 @@ func BeforeCommit(db *DB, fn func()) { db.puts.beforeCommit = fn }
 
 // QueuedPuts counts the progress writes waiting for a batch.
 func QueuedPuts(db *DB) int { return db.puts.queued() }
+
+// SetCheckpoints sets the checkpointer's interval and the WAL length past
+// which the committer completes a checkpoint, for databases opened before
+// the test ends.
+func SetCheckpoints(tb testing.TB, every time.Duration, frames int) {
+	oldEvery, oldFrames := checkpointInterval, restartFrames
+	checkpointInterval, restartFrames = every, frames
+	tb.Cleanup(func() { checkpointInterval, restartFrames = oldEvery, oldFrames })
+}
