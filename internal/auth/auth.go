@@ -34,7 +34,12 @@ type Config struct {
 	// MaxConcurrentHashes bounds concurrent bcrypt operations, so that a
 	// login flood queues instead of starving the CPU (default: NumCPU).
 	MaxConcurrentHashes int
-	Now                 func() time.Time
+	// UserCacheTTL is how long Authenticate trusts what the store said of
+	// a user (that it exists, its name and role) before asking again; the
+	// bound on how stale a deletion or demotion made elsewhere can be
+	// (default DefaultUserCacheTTL; negative: ask on every call).
+	UserCacheTTL time.Duration
+	Now          func() time.Time
 }
 
 // Service implements the auth use cases over the root's stores.
@@ -46,6 +51,13 @@ type Service struct {
 	refreshTTL time.Duration
 	now        func() time.Time
 	hasher     *hasher
+	hs256      *hs256
+
+	// The caches of Authenticate (cache.go): verified access tokens by
+	// their text, and users by ID.
+	tokenCache *boundedCache[verifiedToken]
+	userCache  *boundedCache[cachedUser]
+	userTTL    time.Duration
 }
 
 // Session is what a login or a refresh hands to the client.
@@ -92,6 +104,9 @@ func newService(users mangahub.UserStore, tokens mangahub.RefreshTokenStore, cfg
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.UserCacheTTL == 0 {
+		cfg.UserCacheTTL = DefaultUserCacheTTL
+	}
 	return &Service{
 		users:  users,
 		tokens: tokens,
@@ -101,6 +116,14 @@ func newService(users mangahub.UserStore, tokens mangahub.RefreshTokenStore, cfg
 		refreshTTL: cfg.RefreshTTL,
 		now:        cfg.Now,
 		hasher:     newHasher(cfg.BcryptCost, cfg.MaxConcurrentHashes),
+		hs256:      newHS256(cfg.Secret),
+		tokenCache: newBoundedCache(defaultCacheEntries, func(v verifiedToken, now time.Time) bool {
+			return !now.Before(v.exp)
+		}),
+		userCache: newBoundedCache(defaultCacheEntries, func(u cachedUser, now time.Time) bool {
+			return !now.Before(u.until)
+		}),
+		userTTL: cfg.UserCacheTTL,
 	}
 }
 

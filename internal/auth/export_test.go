@@ -26,3 +26,10 @@ func HashWaiters(s *Service) int64 { return s.hasher.waiting.Load() }
 func HoldHashSlot(ctx context.Context, s *Service) (release func(), err error) {
 	return s.hasher.acquire(ctx)
 }
+
+// LimitCaches bounds Authenticate's caches to n entries each; before use.
+func LimitCaches(s *Service, n int) { s.tokenCache.max, s.userCache.max = n, n }
+
+// CachedTokens and CachedUsers count the entries of Authenticate's caches.
+func CachedTokens(s *Service) int { return s.tokenCache.len() }
+func CachedUsers(s *Service) int  { return s.userCache.len() }

@@ -13,6 +13,7 @@ import (
 type userStore struct {
 	mu    sync.Mutex
 	users map[string]*mangahub.User
+	finds int // FindUserByID calls
 }
 
 func newUserStore() *userStore { return &userStore{users: map[string]*mangahub.User{}} }
@@ -36,6 +37,7 @@ func (s *userStore) CreateUser(_ context.Context, u *mangahub.User) error {
 func (s *userStore) FindUserByID(_ context.Context, id string) (*mangahub.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.finds++
 	if u, ok := s.users[id]; ok {
 		c := *u
 		return &c, nil
@@ -64,6 +66,12 @@ func (s *userStore) stored(id string) *mangahub.User {
 		return &c
 	}
 	return nil
+}
+
+func (s *userStore) findCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finds
 }
 
 func (s *userStore) setRole(id string, r mangahub.Role) {

@@ -105,13 +105,17 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 	}
 	u, err := s.users.FindUserByID(ctx, userID)
 	if mangahub.IsCode(err, mangahub.CodeNotFound) {
-		// The user was deleted; the token just minted must not outlive it.
+		// The user was deleted; the token just minted must not outlive it,
+		// nor the access tokens Authenticate still remembers.
 		_ = s.tokens.DeleteRefreshToken(ctx, hash)
+		s.rememberUser(userID, nil, now)
 		return nil, errInvalidRefreshToken
 	}
 	if err != nil {
 		return nil, storeError(err)
 	}
+	// The store was asked anyway: Authenticate may as well know.
+	s.rememberUser(u.ID, u, now)
 	access, err := s.IssueAccessToken(u)
 	if err != nil {
 		return nil, err

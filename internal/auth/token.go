@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
@@ -32,16 +33,6 @@ var (
 	errTokenExpired = mangahub.Errorf(mangahub.CodeTokenExpired, "access token has expired")
 )
 
-// parser accepts HS256 only: "none", RS256 with the HMAC secret posing as a
-// public key, and every other algorithm are refused before any claim is read.
-// Claims are checked by hand (verify) so that "expired" is reported only for
-// a token that is otherwise a well-formed access token of ours.
-var parser = jwt.NewParser(
-	jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-	jwt.WithoutClaimsValidation(),
-	jwt.WithStrictDecoding(),
-)
-
 // IssueAccessToken signs a fresh access token for u.
 func (s *Service) IssueAccessToken(u *mangahub.User) (string, error) {
 	now := s.now()
@@ -65,54 +56,112 @@ func (s *Service) IssueAccessToken(u *mangahub.User) (string, error) {
 }
 
 // Authenticate verifies an access token and returns who it acts for. A
-// token is accepted only for a user that exists (CONTRACT.md §2), so the
-// user is looked up: the tokens of a user removed from the database stop
-// working at once. The identity is the stored user's, read by that lookup
-// anyway, rather than the token's copy of it.
+// token is accepted only for a user that exists (CONTRACT.md §2), and the
+// identity is the stored user's rather than the token's copy of it, so a
+// demotion takes effect before the token expires. Both answers are cached
+// (cache.go): a deleted or demoted user keeps the old rights for at most
+// Config.UserCacheTTL, or until ForgetUser.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (mangahub.Identity, error) {
-	c, err := s.verify(accessToken)
+	now := s.now()
+	userID, err := s.verifyCached(accessToken, now)
 	if err != nil {
 		return mangahub.Identity{}, err
 	}
-	u, err := s.users.FindUserByID(ctx, c.Subject)
+	return s.identity(ctx, userID, now)
+}
+
+// ForgetUser drops what this instance remembers of a user, so that a
+// deletion or a role change made here applies to the user's next request.
+// Whatever deletes a user or changes a role must call it.
+func (s *Service) ForgetUser(userID string) { s.userCache.remove(userID) }
+
+// verifyCached returns the user a valid access token acts for, verifying
+// the token only the first time it is seen.
+func (s *Service) verifyCached(token string, now time.Time) (string, error) {
+	if token == "" || len(token) > maxTokenLen {
+		return "", errInvalidToken
+	}
+	if v, ok := s.tokenCache.get(token); ok {
+		if !now.Before(v.exp) {
+			s.tokenCache.remove(token)
+			return "", errTokenExpired
+		}
+		return v.userID, nil
+	}
+	v, err := s.verify(token, now)
+	if err != nil {
+		return "", err
+	}
+	s.tokenCache.put(token, v, now)
+	return v.userID, nil
+}
+
+// identity answers "does this user still exist, and as what", from the
+// cache while its entry is fresh.
+func (s *Service) identity(ctx context.Context, userID string, now time.Time) (mangahub.Identity, error) {
+	if u, ok := s.userCache.get(userID); ok && now.Before(u.until) {
+		if u.missing {
+			return mangahub.Identity{}, errInvalidToken
+		}
+		return u.id, nil
+	}
+	u, err := s.users.FindUserByID(ctx, userID)
 	if mangahub.IsCode(err, mangahub.CodeNotFound) {
+		// Remembered too: a deleted user's tokens must not cost a read each.
+		s.rememberUser(userID, nil, now)
 		return mangahub.Identity{}, errInvalidToken
 	}
 	if err != nil {
-		return mangahub.Identity{}, storeError(err)
+		return mangahub.Identity{}, storeError(err) // not cached: the store may be back next time
 	}
-	return mangahub.Identity{UserID: u.ID, Username: u.Username, Role: u.Role}, nil
+	return s.rememberUser(userID, u, now).id, nil
+}
+
+// rememberUser caches what the store said of userID (u nil: no such user).
+func (s *Service) rememberUser(userID string, u *mangahub.User, now time.Time) cachedUser {
+	c := cachedUser{missing: u == nil, until: now.Add(s.userTTL)}
+	if u != nil {
+		c.id = mangahub.Identity{UserID: u.ID, Username: u.Username, Role: u.Role}
+	}
+	if s.userTTL > 0 {
+		s.userCache.put(userID, c, now)
+	}
+	return c
 }
 
 // verify checks the signature and every claim of an access token.
-func (s *Service) verify(token string) (*accessClaims, error) {
-	if token == "" || len(token) > maxTokenLen {
-		return nil, errInvalidToken
-	}
-	var c accessClaims
-	_, err := parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		// Belt and braces: WithValidMethods already pinned the algorithm.
-		if t.Method != jwt.SigningMethodHS256 {
-			return nil, jwt.ErrTokenSignatureInvalid
-		}
-		return s.secret, nil
-	})
+func (s *Service) verify(token string, now time.Time) (verifiedToken, error) {
+	c, err := s.hs256.parse(token)
 	if err != nil {
-		return nil, errInvalidToken
+		return verifiedToken{}, err
 	}
-	if c.Issuer != issuer || c.Type != tokenTypeAccess || !validRole(c.Role) ||
-		c.Username == "" || c.IssuedAt == nil || c.ExpiresAt == nil ||
-		c.UserID != c.Subject || !isUUID(c.Subject) {
-		return nil, errInvalidToken
+	exp, okExp := numericDate(c.Exp)
+	_, okIat := numericDate(c.Iat)
+	if c.Iss != issuer || c.Type != tokenTypeAccess || !validRole(mangahub.Role(c.Role)) ||
+		c.Username == "" || !okIat || !okExp || c.UserID != c.Sub || !isUUID(c.Sub) {
+		return verifiedToken{}, errInvalidToken
 	}
-	now := s.now()
-	if c.NotBefore != nil && now.Before(c.NotBefore.Time) {
-		return nil, errInvalidToken
+	if c.Nbf != nil {
+		nbf, ok := numericDate(c.Nbf)
+		if !ok || now.Before(nbf) {
+			return verifiedToken{}, errInvalidToken
+		}
 	}
-	if !now.Before(c.ExpiresAt.Time) {
-		return nil, errTokenExpired
+	if !now.Before(exp) {
+		return verifiedToken{}, errTokenExpired
 	}
-	return &c, nil
+	return verifiedToken{userID: c.Sub, exp: exp}, nil
+}
+
+// numericDate converts a JWT NumericDate (seconds since the epoch, maybe
+// fractional); false when it is missing or outside 1970–5000.
+func numericDate(f *float64) (time.Time, bool) {
+	const maxSeconds = 95_617_584_000 // 5000-01-01
+	if f == nil || *f < 0 || *f > maxSeconds {
+		return time.Time{}, false
+	}
+	sec := int64(*f)
+	return time.Unix(sec, int64((*f-float64(sec))*1e9)), true
 }
 
 // isUUID keeps garbage IDs away from the store, where a PostgreSQL uuid

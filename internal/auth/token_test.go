@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/mangahub/mangahub"
+	"github.com/mangahub/mangahub/internal/auth"
 )
 
 // claimsFor is a valid access token payload for u at t0.
@@ -54,6 +55,17 @@ func hmacToken(t *testing.T, header, payload any, key []byte) string {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(signing))
 	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// hs256HeaderForTest is the header segment golang-jwt writes for HS256.
+const hs256HeaderForTest = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+
+// hmacTokenRaw signs already-encoded header and payload segments.
+func hmacTokenRaw(t *testing.T, header, payload string, key []byte) string {
+	t.Helper()
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(header + "." + payload))
+	return header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 func TestAccessTokenRoundTrip(t *testing.T) {
@@ -150,6 +162,17 @@ func TestAuthenticateRejectsForgedTokens(t *testing.T) {
 		{"RS256 header with HMAC signature", hmacToken(t, map[string]string{"alg": "RS256", "typ": "JWT"}, claimsFor(u), secret), mangahub.CodeInvalidToken},
 		{"HS512 with the right secret", sign(t, claimsFor(u), jwt.SigningMethodHS512, secret), mangahub.CodeInvalidToken},
 		{"hand-built HS256 is fine", hmacToken(t, map[string]string{"alg": "HS256", "typ": "JWT"}, claimsFor(u), secret), ""},
+		{"header members in another order", hmacToken(t, struct {
+			Typ string `json:"typ"`
+			Alg string `json:"alg"`
+		}{"JWT", "HS256"}, claimsFor(u), secret), ""},
+		{"header without typ", hmacToken(t, map[string]string{"alg": "HS256"}, claimsFor(u), secret), ""},
+		{"alg in lower case", hmacToken(t, map[string]string{"alg": "hs256", "typ": "JWT"}, claimsFor(u), secret), mangahub.CodeInvalidToken},
+		{"header not JSON", "bm90IGpzb24" + valid[strings.IndexByte(valid, '.'):], mangahub.CodeInvalidToken},
+		{"a fourth segment", valid + ".AAAA", mangahub.CodeInvalidToken},
+		{"payload not JSON", hmacTokenRaw(t, hs256HeaderForTest, "bm90IGpzb24", secret), mangahub.CodeInvalidToken},
+		{"exp far beyond any date", sign(t, with(func(c jwt.MapClaims) { c["exp"] = 1e300 }), jwt.SigningMethodHS256, secret), mangahub.CodeInvalidToken},
+		{"iat negative", sign(t, with(func(c jwt.MapClaims) { c["iat"] = -5 }), jwt.SigningMethodHS256, secret), mangahub.CodeInvalidToken},
 		{"missing exp", sign(t, with(func(c jwt.MapClaims) { delete(c, "exp") }), jwt.SigningMethodHS256, secret), mangahub.CodeInvalidToken},
 		{"missing iat", sign(t, with(func(c jwt.MapClaims) { delete(c, "iat") }), jwt.SigningMethodHS256, secret), mangahub.CodeInvalidToken},
 		{"missing sub", sign(t, with(func(c jwt.MapClaims) { delete(c, "sub") }), jwt.SigningMethodHS256, secret), mangahub.CodeInvalidToken},
@@ -191,6 +214,9 @@ func TestAuthenticateExpiresWithTheClock(t *testing.T) {
 	wantCode(t, err, mangahub.CodeTokenExpired)
 }
 
+// TestAuthenticateReadsTheStoredUser: the identity is the stored user's,
+// not the token's copy, and a demotion or deletion in the store reaches
+// Authenticate within UserCacheTTL (or at once, through ForgetUser).
 func TestAuthenticateReadsTheStoredUser(t *testing.T) {
 	e := newEnv(t)
 	admin := e.register(t, "boss", mangahub.RoleAdmin)
@@ -198,15 +224,29 @@ func TestAuthenticateReadsTheStoredUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
+	if id, err := e.svc.Authenticate(ctx, tok); err != nil || !id.IsAdmin() {
+		t.Fatalf("before the demotion: %+v, %v", id, err)
+	}
+
 	e.users.setRole(admin.ID, mangahub.RoleUser)
-	id, err := e.svc.Authenticate(context.Background(), tok)
+	e.clock.Add(auth.DefaultUserCacheTTL)
+	id, err := e.svc.Authenticate(ctx, tok)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id.IsAdmin() {
-		t.Fatal("a demoted admin still acts as admin")
+		t.Fatal("a demoted admin still acts as admin after the cache's bound")
 	}
+
+	e.users.setRole(admin.ID, mangahub.RoleAdmin)
+	e.svc.ForgetUser(admin.ID)
+	if id, err := e.svc.Authenticate(ctx, tok); err != nil || !id.IsAdmin() {
+		t.Fatalf("after ForgetUser, the stored role must be read again: %+v, %v", id, err)
+	}
+
 	e.users.delete(admin.ID)
-	_, err = e.svc.Authenticate(context.Background(), tok)
+	e.clock.Add(auth.DefaultUserCacheTTL)
+	_, err = e.svc.Authenticate(ctx, tok)
 	wantCode(t, err, mangahub.CodeInvalidToken)
 }

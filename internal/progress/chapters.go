@@ -29,7 +29,9 @@ type chapterCache struct {
 	manga MangaFinder
 	now   func() time.Time
 
-	mu      sync.Mutex
+	// Read by every update, written once per manga per chapterTTL: readers
+	// share the lock rather than queue for it.
+	mu      sync.RWMutex
 	entries map[int64]chapterEntry
 }
 
@@ -37,9 +39,9 @@ type chapterCache struct {
 // CodeMangaNotFound.
 func (c *chapterCache) totalChapters(ctx context.Context, mangaID int64) (*int, error) {
 	now := c.now()
-	c.mu.Lock()
+	c.mu.RLock()
 	e, ok := c.entries[mangaID]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if ok && now.Before(e.expires) {
 		return e.total, nil
 	}

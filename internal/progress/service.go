@@ -52,6 +52,7 @@ type Config struct {
 type Service struct {
 	store    mangahub.ProgressStore
 	chapters *chapterCache
+	hints    *hints // nil unless the store is CompareAndSetOnly (hints.go)
 	bus      mangahub.Bus
 	limiter  mangahub.RateLimiter
 	now      func() time.Time
@@ -61,7 +62,7 @@ type Service struct {
 
 // New returns a Service. limiter may be nil (no per-user limit).
 func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limiter mangahub.RateLimiter, cfg Config) *Service {
-	s := &Service{store: store, bus: bus, limiter: limiter, now: cfg.Now, observe: cfg.Observe, log: cfg.Logger}
+	s := &Service{store: store, hints: newHints(store), bus: bus, limiter: limiter, now: cfg.Now, observe: cfg.Observe, log: cfg.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -89,41 +90,61 @@ func (s *Service) update(ctx context.Context, userID string, origin mangahub.Ori
 	if err := Validate(upd); err != nil {
 		return none, err
 	}
+	total, cur, hinted, err := s.prepare(ctx, userID, upd.MangaID)
+	if err != nil {
+		return none, err
+	}
+	for range casAttempts {
+		res, err := Apply(cur, userID, upd, total, s.now())
+		if (err != nil || !res.Applied) && !hinted {
+			return res, err
+		}
+		if err == nil && res.Applied {
+			ch := mangahub.ProgressChange{Progress: res.Progress, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
+			err := s.apply(ctx, ch)
+			if err == nil {
+				return res, nil
+			}
+			if !errors.Is(err, mangahub.ErrVersionMismatch) {
+				return none, err
+			}
+		}
+		// Another writer won, or the hint was stale, or the rules refused
+		// or ignored the update on the strength of a hint: read the record
+		// and apply again.
+		hinted = false
+		if cur, _, err = s.stored(ctx, userID, upd.MangaID); err != nil {
+			return none, err
+		}
+	}
+	return none, errTooManyWriters
+}
+
+// prepare takes a token of the user's budget and gathers what the rules
+// need: the manga's chapter count and the current record (nil when none),
+// from the hints when there is one (hinted).
+func (s *Service) prepare(ctx context.Context, userID string, mangaID int64) (total *int, cur *mangahub.Progress, hinted bool, err error) {
+	if cur = s.hints.get(userID, mangaID); cur != nil {
+		// No read to overlap the limiter with.
+		if err = s.allow(ctx, userID); err != nil {
+			return nil, nil, false, err
+		}
+		total, err = s.chapters.totalChapters(ctx, mangaID)
+		return total, cur, true, err
+	}
 	// The per-user limit and the first read are independent round trips
 	// (both to Redis in a cluster): take them together. A refused update
 	// has then read for nothing, which is cheap.
 	limited := make(chan error, 1)
 	go func() { limited <- s.allow(ctx, userID) }()
-	total, err := s.chapters.totalChapters(ctx, upd.MangaID)
-	var cur *mangahub.Progress
+	total, err = s.chapters.totalChapters(ctx, mangaID)
 	if err == nil {
-		cur, _, err = s.stored(ctx, userID, upd.MangaID) // nil when none: Apply's "no record"
+		cur, _, err = s.stored(ctx, userID, mangaID) // nil when none: Apply's "no record"
 	}
 	if lerr := <-limited; lerr != nil {
-		return none, lerr
+		return nil, nil, false, lerr
 	}
-	if err != nil {
-		return none, err
-	}
-	for attempt := range casAttempts {
-		if attempt > 0 {
-			if cur, _, err = s.stored(ctx, userID, upd.MangaID); err != nil {
-				return none, err
-			}
-		}
-		res, err := Apply(cur, userID, upd, total, s.now())
-		if err != nil || !res.Applied {
-			return res, err
-		}
-		ch := mangahub.ProgressChange{Progress: res.Progress, BaseDeleted: cur != nil && cur.Deleted, Origin: origin}
-		if err := s.apply(ctx, ch); errors.Is(err, mangahub.ErrVersionMismatch) {
-			continue // another writer won; re-read and apply again
-		} else if err != nil {
-			return none, err
-		}
-		return res, nil
-	}
-	return none, errTooManyWriters
+	return total, cur, false, err
 }
 
 var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many concurrent writers"))
@@ -133,8 +154,12 @@ var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many conc
 func (s *Service) apply(ctx context.Context, ch mangahub.ProgressChange) error {
 	published, err := s.store.ApplyProgress(ctx, ch)
 	if err != nil {
+		// A mismatch means the hint, if any, is stale; any other failure
+		// leaves the stored state unknown.
+		s.hints.forget(ch.Progress.UserID, ch.Progress.MangaID)
 		return err
 	}
+	s.hints.put(ch.Progress)
 	if !published {
 		s.publish(ctx, ch.Event())
 	}

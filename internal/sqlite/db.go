@@ -34,6 +34,7 @@ type DB struct {
 	shapes shapeStmts
 	// largeCatalog says whether searches should use the trigram index.
 	largeCatalog catalogSize
+	ckpt         *checkpointer
 }
 
 // querier is what both pools and their transactions offer.
@@ -52,9 +53,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)", busyTimeout.Milliseconds())
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction that
-	// reads before it writes cannot fail half-way on a lock upgrade.
+	// reads before it writes cannot fail half-way on a lock upgrade. The
+	// writer never checkpoints; the checkpointer does (checkpoint.go).
 	write, err := sql.Open("sqlite", path+"?"+pragmas+
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"+walPragmas)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -70,9 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if path == ":memory:" {
 		// Every connection would be a different in-memory database.
-		db := &DB{write: write, read: write, largeCatalog: catalogSize{from: defaultIndexFrom}}
-		db.puts = &putBatcher{db: write, stmts: &db.stmts}
-		return db, nil
+		return &DB{write: write, read: write, puts: newPutBatcher(write), largeCatalog: catalogSize{from: defaultIndexFrom}}, nil
 	}
 	read, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -87,17 +87,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{write: write, read: read, largeCatalog: catalogSize{from: defaultIndexFrom}}
-	db.puts = &putBatcher{db: write, stmts: &db.stmts}
-	return db, nil
+	ckpt, err := sql.Open("sqlite", path+"?"+pragmas+walPragmas)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	puts := newPutBatcher(write)
+	return &DB{write: write, read: read, puts: puts, ckpt: startCheckpointer(ckpt, &puts.restart),
+		largeCatalog: catalogSize{from: defaultIndexFrom}}, nil
 }
+
+// walPragmas hand WAL checkpoints to the checkpointer (checkpoint.go).
+var walPragmas = fmt.Sprintf("&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(%d)", walSizeLimit)
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	db.puts.close()
 	db.reads.close()
 	db.shapes.close()
 	db.stmts.close()
-	err := db.write.Close()
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+	"time"
 )
 
 // HoldWriteLock starts a write transaction and keeps it open, holding the
@@ -66,3 +67,19 @@ func SearchIndexFrom(db *DB, n int) {
 
 // StringArray is the decoder of the JSON arrays the manga table holds.
 func StringArray(js string) ([]string, error) { return stringArray(js) }
+
+// BeforeCommit makes the group commit call fn before each batch commits;
+// set it before any progress write.
+func BeforeCommit(db *DB, fn func()) { db.puts.beforeCommit = fn }
+
+// QueuedPuts counts the progress writes waiting for a batch.
+func QueuedPuts(db *DB) int { return db.puts.queued() }
+
+// SetCheckpoints sets the checkpointer's interval and the WAL length past
+// which the committer completes a checkpoint, for databases opened before
+// the test ends.
+func SetCheckpoints(tb testing.TB, every time.Duration, frames int) {
+	oldEvery, oldFrames := checkpointInterval, restartFrames
+	checkpointInterval, restartFrames = every, frames
+	tb.Cleanup(func() { checkpointInterval, restartFrames = oldEvery, oldFrames })
+}

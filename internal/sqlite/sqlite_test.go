@@ -286,6 +286,7 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "1", ""}, // NORMAL; readers never commit
 		{"query_only", "0", "1"},
 		{"busy_timeout", "5000", "5000"},
+		{"wal_autocheckpoint", "0", ""}, // the checkpointer does it, off the write path
 	}
 	for _, tt := range tests {
 		w, r, err := sqlite.Pragma(t.Context(), db, tt.name)
