@@ -28,7 +28,6 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	puts  *putBatcher // group commit of progress writes, on write
-	stmts stmts       // prepared statements of the hot paths
 	reads preparedReads
 	// shapes holds the statements of catalog searches, by shape.
 	shapes shapeStmts
@@ -110,7 +109,6 @@ func (db *DB) Close() error {
 	db.puts.close()
 	db.reads.close()
 	db.shapes.close()
-	db.stmts.close()
 	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

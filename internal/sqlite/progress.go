@@ -22,7 +22,8 @@ func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
 
 const progressColumns = `user_id, manga_id, current_chapter, status, last_read_at, updated_at, version, deleted`
 
-// The statements of every progress update, prepared once (see stmts).
+// The statements of every progress update, prepared once (the read by
+// preparedReads, the writes by the committer in batch.go).
 const (
 	findProgressSQL   = `SELECT ` + progressColumns + ` FROM user_progress WHERE user_id = ? AND manga_id = ?`
 	insertProgressSQL = `
