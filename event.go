@@ -28,7 +28,15 @@ type EventType string
 const (
 	EventProgressUpdated EventType = "progress_updated"
 	EventProgressDeleted EventType = "progress_deleted"
+	// EventCatalogChanged says the catalog was written, so that every
+	// instance's catalog read cache starts over. It travels as the events
+	// of CatalogChannel, which no connection watches.
+	EventCatalogChanged EventType = "catalog_changed"
 )
+
+// CatalogChannel is the Bus's user ID of catalog events: not a user's ID
+// (those are UUIDs), so they never reach a device.
+const CatalogChannel = "catalog"
 
 // Event is an applied change to a user's progress, published on the Bus.
 type Event struct {

@@ -239,7 +239,7 @@ func TestRedisOutageDuringTraffic(t *testing.T) {
 // flushers running together leave the newest version of every row.
 func TestTwoInstancesAreOneService(t *testing.T) {
 	pg, rs := testenv.PostgresURL(t), testenv.NewRedis(t)
-	env := hybridEnv(t, pg, rs.URL())
+	env := append(hybridEnv(t, pg, rs.URL()), "MANGAHUB_CATALOG_CACHE_TTL=1h")
 	a, b := start(t, env...), start(t, env...)
 	tk := registerAndLogin(t, a.httpBase, "oda")
 	mangas := catalogIDs(t, a.httpBase, tk.AccessToken, 6)
@@ -278,6 +278,24 @@ func TestTwoInstancesAreOneService(t *testing.T) {
 	if code := call(t, "GET", b.httpBase+"/api/admin/connections", tk.AccessToken, nil, nil); code != http.StatusForbidden {
 		t.Errorf("admin connections as a user: %d, want 403", code)
 	}
+
+	// An admin renames a manga on a: b, which has it cached (for an hour
+	// here), hears of the write on the bus and answers with the new title.
+	byID := func(base string) (title string) {
+		var m struct {
+			Title string `json:"title"`
+		}
+		if code := call(t, "GET", fmt.Sprintf("%s/api/manga/%d", base, mangas[1]), tk.AccessToken, nil, &m); code != http.StatusOK {
+			t.Fatalf("GET manga on %s: %d", base, code)
+		}
+		return m.Title
+	}
+	byID(b.httpBase)
+	if code := call(t, "PUT", fmt.Sprintf("%s/api/manga/%d", a.httpBase, mangas[1]), admin,
+		map[string]any{"title": "Renamed on a"}, nil); code != http.StatusOK {
+		t.Fatalf("rename manga on a: %d", code)
+	}
+	waitFor(t, 2*time.Second, func() bool { return byID(b.httpBase) == "Renamed on a" })
 
 	// An admin deletes a manga the user reads: the user's connections on
 	// both instances hear of it as of any delete, with the deleted version.

@@ -2,12 +2,14 @@ package catalog_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
+	"github.com/mangahub/mangahub/internal/inmem"
 )
 
 // countingStore counts the reads the cache should spare, and can run a
@@ -213,5 +215,53 @@ func TestCacheServesSummaries(t *testing.T) {
 	}
 	if store.summaryCalls != 1 {
 		t.Errorf("summary calls for uncached manga: %d, want 1", store.summaryCalls)
+	}
+}
+
+// In a cluster every instance's Service announces its writes on the bus,
+// and the others empty their caches when they hear one, long before the
+// TTL; an instance that does not listen serves what it cached until then.
+func TestCacheEmptiedByAnotherInstancesWrite(t *testing.T) {
+	ctx := context.Background()
+	store, bus := newMangaStore(), inmem.NewBus()
+	instance := func(listen bool) *catalog.Service {
+		svc := catalog.New(store, catalog.CacheFor(time.Hour), catalog.Announce(bus))
+		if listen {
+			stop, err := svc.Listen(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(stop)
+		}
+		return svc
+	}
+	a, b, deaf := instance(true), instance(true), instance(false)
+	m := mustCreate(t, a, "Frieren")
+	mustFind(t, b, m.ID)
+	mustFind(t, deaf, m.ID)
+	if _, err := b.Genres(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	title := "Sousou no Frieren"
+	if _, err := a.UpdateManga(ctx, m.ID, mangahub.MangaUpdate{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustFind(t, b, m.ID).Title; got != title {
+		t.Errorf("another listening instance after the update: title %q, want %q", got, title)
+	}
+	if got := mustFind(t, deaf, m.ID).Title; got != "Frieren" {
+		t.Errorf("an instance that does not listen: title %q, want the cached Frieren until the TTL", got)
+	}
+
+	if _, err := a.CreateGenre(ctx, "Isekai"); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := b.Genres(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(gs, func(g *mangahub.Genre) bool { return g.Name == "Isekai" }) {
+		t.Errorf("another instance's genres after CreateGenre: %d genres without Isekai", len(gs))
 	}
 }

@@ -17,6 +17,7 @@ type Service struct {
 	cacheTTL     time.Duration
 	now          func() time.Time
 	cache        *readCache // nil: every read asks the store
+	bus          mangahub.Bus
 }
 
 // Option configures a Service.
@@ -35,6 +36,14 @@ func BeforeDelete(fn func(ctx context.Context, mangaID int64) error) Option {
 // default, caches nothing.
 func CacheFor(ttl time.Duration) Option {
 	return func(s *Service) { s.cacheTTL = ttl }
+}
+
+// Announce has every catalog write announced on bus, and Listen empty the
+// cache when another instance announces one: in a cluster, writes made
+// elsewhere are then seen as soon as the announcement arrives (about a
+// millisecond), and within the cache's TTL if it is lost.
+func Announce(bus mangahub.Bus) Option {
+	return func(s *Service) { s.bus = bus }
 }
 
 // WithClock sets the clock the cache expires entries by (tests).
@@ -59,11 +68,41 @@ func New(store mangahub.MangaStore, opts ...Option) *Service {
 func (s *Service) CacheTTL() time.Duration { return s.cacheTTL }
 
 // written empties the read cache after a catalog write (whether or not it
-// succeeded: a failed write may still have changed something).
-func (s *Service) written() {
+// succeeded: a failed write may still have changed something), and tells
+// the other instances to empty theirs.
+func (s *Service) written(ctx context.Context) {
 	if s.cache != nil {
 		s.cache.invalidate()
 	}
+	if s.bus != nil {
+		// A failed publish is logged by the bus; the TTL then bounds how
+		// long other instances serve the old catalog.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		_ = s.bus.Publish(ctx, mangahub.Event{Type: mangahub.EventCatalogChanged, UserID: mangahub.CatalogChannel})
+		cancel()
+	}
+}
+
+// Listen empties the read cache whenever any instance announces a catalog
+// write, until stop is called. An error means the announcements cannot be
+// received yet (Redis down); the bus keeps trying, and stop must still be
+// called.
+func (s *Service) Listen(ctx context.Context) (stop func(), err error) {
+	if s.cache == nil || s.bus == nil {
+		return func() {}, nil
+	}
+	unsubscribe := s.bus.Subscribe(func(ev mangahub.Event) {
+		if ev.Type == mangahub.EventCatalogChanged {
+			s.cache.invalidate()
+		}
+	})
+	unwatch, err := s.bus.Watch(ctx, mangahub.CatalogChannel)
+	return func() {
+		if unwatch != nil {
+			unwatch()
+		}
+		unsubscribe()
+	}, err
 }
 
 // storeError keeps the store's own *mangahub.Error (its code and safe

@@ -42,7 +42,7 @@ func (s *Service) CreateGenre(ctx context.Context, name string) (*mangahub.Genre
 	if err := checkGenreName(name, "name"); err != nil {
 		return nil, err
 	}
-	defer s.written()
+	defer s.written(ctx)
 	g, err := s.store.CreateGenre(ctx, name)
 	if err != nil {
 		return nil, storeError(err)

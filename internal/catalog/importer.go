@@ -56,7 +56,7 @@ func (s *Service) ImportCatalog(ctx context.Context, manga []*mangahub.Manga) (I
 	if err := mangahub.ValidationOf(errs...); err != nil {
 		return res, err
 	}
-	defer s.written()
+	defer s.written(ctx)
 	for i, m := range manga {
 		put, err := s.store.PutManga(ctx, m)
 		if err != nil {

@@ -34,7 +34,7 @@ func (s *Service) CreateManga(ctx context.Context, m *mangahub.Manga) error {
 	if err := normalizeManga(m); err != nil {
 		return err
 	}
-	defer s.written()
+	defer s.written(ctx)
 	if err := s.store.CreateManga(ctx, m); err != nil {
 		return storeError(err)
 	}
@@ -54,7 +54,7 @@ func (s *Service) UpdateManga(ctx context.Context, id int64, upd mangahub.MangaU
 		// Nothing to change: answer like a write would, without one.
 		return s.FindMangaByID(ctx, id)
 	}
-	defer s.written()
+	defer s.written(ctx)
 	m, err := s.store.UpdateManga(ctx, id, upd)
 	if err != nil {
 		return nil, storeError(err)
@@ -75,7 +75,7 @@ func (s *Service) DeleteManga(ctx context.Context, id int64) error {
 			return storeError(err)
 		}
 	}
-	defer s.written()
+	defer s.written(ctx)
 	if err := s.store.DeleteManga(ctx, id); err != nil {
 		return storeError(err)
 	}

@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 	// progress service is made below; the hook runs only later).
 	s.Catalog = catalog.New(mangaStore, catalog.BeforeDelete(func(ctx context.Context, id int64) error {
 		return s.Progress.RemoveManga(ctx, id)
-	}), catalog.CacheFor(cfg.CatalogCacheTTL))
+	}), catalog.CacheFor(cfg.CatalogCacheTTL), catalog.Announce(bus))
 	s.Progress = progress.New(progressStore, s.Catalog, bus, s.limits.progress, progress.Config{
 		Logger: logger,
 		Observe: func(src mangahub.Source, result string) {
@@ -186,10 +186,16 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("serving", "http_addr", s.HTTPAddr.String(), "tcp_addr", addrString(s.TCPAddr),
 		"engine", s.stores.Engine, "services", s.cfg.Services.String(), "write_mode", s.cfg.WriteMode, "version", s.version)
 	go s.prepareDatabase(ctx)
+	stopListening, err := s.Catalog.Listen(ctx)
+	if err != nil {
+		s.log.Warn("catalog changes of other instances are not heard yet; until they are, they are seen when cached entries expire",
+			"cache_ttl", s.cfg.CatalogCacheTTL.String(), "err", err)
+	}
 	if s.hybrid != nil {
 		s.hybrid.start(ctx, s.migrated)
 	}
 	<-ctx.Done()
+	stopListening()
 	return s.Shutdown()
 }
 
