@@ -94,7 +94,10 @@ func TestSlowReader(t *testing.T) {
 	if d := time.Since(began); d > time.Second {
 		t.Fatalf("fast client got the message after the drop %v later", d)
 	}
-	if slowest > 50*time.Millisecond {
+	// A publish that waited for the slow client would take the write
+	// timeout (10s); a second is far from that and far above the
+	// scheduling noise of a loaded machine running the race detector.
+	if slowest > time.Second {
 		t.Errorf("a publish took %v: publishing must not wait for slow clients", slowest)
 	}
 	if got := value(t, s.env.Metrics.FanoutDropped); got != 1 {
