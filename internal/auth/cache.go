@@ -16,9 +16,9 @@ import (
 //     same key always verify the same way, so only the expiry is checked
 //     again on the next use;
 //   - a user's existence and role are kept for Config.UserCacheTTL. That is
-//     the staleness bound of deleting or demoting a user anywhere but
-//     through ForgetUser on this instance (another instance, plain SQL):
-//     the old rights last at most that long.
+//     the staleness bound of deleting or demoting a user (which only an
+//     operator can, in the database): the old rights last at most that
+//     long.
 //
 // Both caches are bounded; refresh tokens are never cached, so logout,
 // rotation and reuse detection act at once.

@@ -57,10 +57,10 @@ func (s *Service) IssueAccessToken(u *mangahub.User) (string, error) {
 
 // Authenticate verifies an access token and returns who it acts for. A
 // token is accepted only for a user that exists (CONTRACT.md §2), and the
-// identity is the stored user's rather than the token's copy of it, so a
-// demotion takes effect before the token expires. Both answers are cached
-// (cache.go): a deleted or demoted user keeps the old rights for at most
-// Config.UserCacheTTL, or until ForgetUser.
+// identity is the stored user's rather than the token's copy of it: no API
+// changes a role or deletes a user, but an operator may, in the database.
+// Both answers are cached (cache.go), so such a change reaches requests
+// within Config.UserCacheTTL.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (mangahub.Identity, error) {
 	now := s.now()
 	userID, err := s.verifyCached(accessToken, now)
@@ -69,11 +69,6 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (mangahu
 	}
 	return s.identity(ctx, userID, now)
 }
-
-// ForgetUser drops what this instance remembers of a user, so that a
-// deletion or a role change made here applies to the user's next request.
-// Whatever deletes a user or changes a role must call it.
-func (s *Service) ForgetUser(userID string) { s.userCache.remove(userID) }
 
 // verifyCached returns the user a valid access token acts for, verifying
 // the token only the first time it is seen.

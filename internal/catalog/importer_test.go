@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,7 @@ func TestImportUpsertsBySlug(t *testing.T) {
 	again := validManga()
 	again.ID = 777 // ignored: slugs identify imported entries
 	again.Description = "Revised."
+	again.AltTitles = []string{"Sousou no Frieren"}
 	other := validManga()
 	other.Title = "Dungeon Meshi"
 	n, err := svc.Import(ctx, []*mangahub.Manga{again, other})
@@ -54,6 +56,10 @@ func TestImportUpsertsBySlug(t *testing.T) {
 	}
 	if st.count() != 2 || again.ID != first.ID || other.Slug != "dungeon-meshi" {
 		t.Fatalf("count = %d, again.ID = %d (want %d), other.Slug = %q", st.count(), again.ID, first.ID, other.Slug)
+	}
+	if got, err := svc.FindMangaByID(ctx, first.ID); err != nil || got.Description != "Revised." ||
+		!slices.Equal(got.AltTitles, []string{"Sousou no Frieren"}) {
+		t.Fatalf("after the second import: %+v, %v; want the revised description and alt titles", got, err)
 	}
 	if n, err := svc.Import(ctx, nil); err != nil || n != 0 {
 		t.Fatalf("Import(nil) = %d, %v", n, err)

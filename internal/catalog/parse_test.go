@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 
 func TestParseCatalog(t *testing.T) {
 	in := `[
-  {"slug": "berserk", "title": "Berserk", "author": "Kentaro Miura", "status": "hiatus",
+  {"slug": "berserk", "title": "Berserk", "alt_titles": ["Beruseruku", "ベルセルク"], "author": "Kentaro Miura", "status": "hiatus",
    "total_chapters": null, "year": 1989, "description": "", "cover_url": "", "genres": ["Dark Fantasy"]},
   {"title": "Vagabond", "author": "Takehiko Inoue", "total_chapters": 327}
 ]`
@@ -23,7 +24,7 @@ func TestParseCatalog(t *testing.T) {
 	}
 	b, v := ms[0], ms[1]
 	if b.Slug != "berserk" || b.Status != mangahub.MangaHiatus || b.TotalChapters != nil || *b.Year != 1989 ||
-		len(b.Genres) != 1 || b.Genres[0] != "Dark Fantasy" {
+		len(b.Genres) != 1 || b.Genres[0] != "Dark Fantasy" || !slices.Equal(b.AltTitles, []string{"Beruseruku", "ベルセルク"}) {
 		t.Fatalf("entry 0 = %+v", b)
 	}
 	if v.Title != "Vagabond" || *v.TotalChapters != 327 || v.Year != nil {

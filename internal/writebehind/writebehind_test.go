@@ -453,17 +453,7 @@ func TestDivergedHistoriesAreReconciled(t *testing.T) {
 
 func waitUntil(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		select {
-		case <-t.Context().Done():
-			t.Fatal(t.Context().Err())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	testenv.Eventually(t, 10*time.Second, "the condition", cond)
 }
 
 // A Redis short of memory under a volatile policy evicts clean libraries

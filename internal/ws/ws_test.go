@@ -3,6 +3,7 @@ package ws_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/mangahub/mangahub/internal/testenv"
 	"net"
 	"net/http/httptest"
 	"strings"
@@ -346,13 +347,7 @@ func TestWebSocketShutdown(t *testing.T) {
 // eventually polls cond until it holds, failing the test after wait.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, wait, what, cond)
 }
 
 // value reads a counter or gauge.
