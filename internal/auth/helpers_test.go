@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"github.com/mangahub/mangahub/internal/testenv"
 	"testing"
 	"time"
 
@@ -20,13 +21,13 @@ type env struct {
 	svc    *auth.Service
 	users  *userStore
 	tokens *tokenStore
-	clock  *clock
+	clock  *testenv.Clock
 	cfg    auth.Config
 }
 
 func newEnv(t *testing.T, tune ...func(*auth.Config)) *env {
 	t.Helper()
-	e := &env{users: newUserStore(), tokens: newTokenStore(), clock: &clock{now: t0}}
+	e := &env{users: newUserStore(), tokens: newTokenStore(), clock: testenv.NewClock(t0)}
 	e.cfg = auth.Config{Secret: secret, AccessTTL: 10 * time.Minute, RefreshTTL: 24 * time.Hour, Now: e.clock.Now}
 	for _, f := range tune {
 		f(&e.cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
 	"github.com/mangahub/mangahub/internal/inmem"
+	"github.com/mangahub/mangahub/internal/testenv"
 )
 
 // countingStore counts the reads the cache should spare, and can run a
@@ -48,28 +49,10 @@ func (s *countingStore) reads() (byID, genres int) {
 	return s.byID, s.genres
 }
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newCached(t *testing.T, ttl time.Duration) (*catalog.Service, *countingStore, *clock) {
+func newCached(t *testing.T, ttl time.Duration) (*catalog.Service, *countingStore, *testenv.Clock) {
 	t.Helper()
 	store := &countingStore{mangaStore: newMangaStore()}
-	clk := &clock{now: t0}
+	clk := testenv.NewClock(t0)
 	return catalog.New(store, catalog.CacheFor(ttl), catalog.WithClock(clk.Now)), store, clk
 }
 
@@ -104,7 +87,7 @@ func TestCacheServesReadsUntilTheTTL(t *testing.T) {
 	if byID, genres := store.reads(); byID != 1 || genres != 1 {
 		t.Fatalf("store reads after three of each: %d by ID, %d genre lists; want 1, 1", byID, genres)
 	}
-	clk.advance(5 * time.Second)
+	clk.Add(5 * time.Second)
 	mustFind(t, svc, m.ID)
 	if _, err := svc.Genres(t.Context()); err != nil {
 		t.Fatal(err)
