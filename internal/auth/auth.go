@@ -51,7 +51,6 @@ type Service struct {
 	refreshTTL time.Duration
 	now        func() time.Time
 	hasher     *hasher
-	hs256      *hs256
 
 	// The caches of Authenticate (cache.go): verified access tokens by
 	// their text, and users by ID.
@@ -116,7 +115,6 @@ func newService(users mangahub.UserStore, tokens mangahub.RefreshTokenStore, cfg
 		refreshTTL: cfg.RefreshTTL,
 		now:        cfg.Now,
 		hasher:     newHasher(cfg.BcryptCost, cfg.MaxConcurrentHashes),
-		hs256:      newHS256(cfg.Secret),
 		tokenCache: newBoundedCache(defaultCacheEntries, func(v verifiedToken, now time.Time) bool {
 			return !now.Before(v.exp)
 		}),

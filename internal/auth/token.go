@@ -124,39 +124,48 @@ func (s *Service) rememberUser(userID string, u *mangahub.User, now time.Time) c
 	return c
 }
 
+// parser accepts HS256 only: "none", RS256 with the HMAC secret posing as a
+// public key and every other algorithm are refused before the key is used.
+// Claims are checked by hand (verify) so that "expired" is reported only for
+// an otherwise valid token. Built once; verified tokens are cached, so it
+// runs once per token.
+var parser = jwt.NewParser(
+	jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+	jwt.WithoutClaimsValidation(),
+)
+
 // verify checks the signature and every claim of an access token.
 func (s *Service) verify(token string, now time.Time) (verifiedToken, error) {
-	c, err := s.hs256.parse(token)
+	var c accessClaims
+	_, err := parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		// Belt and braces: WithValidMethods already pinned the algorithm.
+		if t.Method != jwt.SigningMethodHS256 {
+			return nil, jwt.ErrTokenSignatureInvalid
+		}
+		return s.secret, nil
+	})
 	if err != nil {
-		return verifiedToken{}, err
-	}
-	exp, okExp := numericDate(c.Exp)
-	_, okIat := numericDate(c.Iat)
-	if c.Iss != issuer || c.Type != tokenTypeAccess || !validRole(mangahub.Role(c.Role)) ||
-		c.Username == "" || !okIat || !okExp || c.UserID != c.Sub || !isUUID(c.Sub) {
 		return verifiedToken{}, errInvalidToken
 	}
-	if c.Nbf != nil {
-		nbf, ok := numericDate(c.Nbf)
-		if !ok || now.Before(nbf) {
-			return verifiedToken{}, errInvalidToken
-		}
+	if c.Issuer != issuer || c.Type != tokenTypeAccess || !validRole(c.Role) ||
+		c.Username == "" || !plausibleDate(c.IssuedAt) || !plausibleDate(c.ExpiresAt) ||
+		c.UserID != c.Subject || !isUUID(c.Subject) {
+		return verifiedToken{}, errInvalidToken
 	}
-	if !now.Before(exp) {
+	if c.NotBefore != nil && now.Before(c.NotBefore.Time) {
+		return verifiedToken{}, errInvalidToken
+	}
+	if !now.Before(c.ExpiresAt.Time) {
 		return verifiedToken{}, errTokenExpired
 	}
-	return verifiedToken{userID: c.Sub, exp: exp}, nil
+	return verifiedToken{userID: c.Subject, exp: c.ExpiresAt.Time}, nil
 }
 
-// numericDate converts a JWT NumericDate (seconds since the epoch, maybe
-// fractional); false when it is missing or outside 1970–5000.
-func numericDate(f *float64) (time.Time, bool) {
+// plausibleDate refuses a missing date and one outside 1970–5000 (a number
+// too large for a time wraps around when decoded).
+func plausibleDate(d *jwt.NumericDate) bool {
 	const maxSeconds = 95_617_584_000 // 5000-01-01
-	if f == nil || *f < 0 || *f > maxSeconds {
-		return time.Time{}, false
-	}
-	sec := int64(*f)
-	return time.Unix(sec, int64((*f-float64(sec))*1e9)), true
+	return d != nil && d.Unix() >= 0 && d.Unix() <= maxSeconds
 }
 
 // isUUID keeps garbage IDs away from the store, where a PostgreSQL uuid
