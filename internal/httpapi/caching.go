@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"encoding/binary"
+	"hash"
+	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,28 +63,26 @@ func genresETag(gs []*mangahub.Genre) string {
 	return h.tag("g")
 }
 
-// tagHash is 64-bit FNV-1a, written out so that hashing allocates nothing.
-type tagHash uint64
+// tagHash hashes what a tag stands for with 64-bit FNV-1a: the same on
+// every instance, so a tag from one is current on the others.
+type tagHash struct {
+	h   hash.Hash64
+	buf [8]byte
+}
 
-func newTagHash() tagHash { return 14695981039346656037 }
-
-func (h *tagHash) byte(b byte) { *h = (*h ^ tagHash(b)) * 1099511628211 }
+func newTagHash() *tagHash { return &tagHash{h: fnv.New64a()} }
 
 func (h *tagHash) int(n int64) {
-	for i := range 8 {
-		h.byte(byte(n >> (8 * i)))
-	}
+	h.h.Write(binary.LittleEndian.AppendUint64(h.buf[:0], uint64(n)))
 }
 
 func (h *tagHash) str(s string) {
 	h.int(int64(len(s))) // so that ("ab","c") and ("a","bc") differ
-	for i := 0; i < len(s); i++ {
-		h.byte(s[i])
-	}
+	h.h.Write([]byte(s))
 }
 
-func (h tagHash) tag(kind string) string {
-	return `W/"` + etagVersion + kind + strconv.FormatUint(uint64(h), 36) + `"`
+func (h *tagHash) tag(kind string) string {
+	return `W/"` + etagVersion + kind + strconv.FormatUint(h.h.Sum64(), 36) + `"`
 }
 
 // notModified reports whether an If-None-Match header names etag (or is

@@ -92,8 +92,9 @@ type Deps struct {
 	Version string
 	// CatalogMaxAge is how long clients may reuse a catalog answer
 	// (Cache-Control max-age), normally the catalog cache's TTL: the
-	// server's own answers may be that stale in a cluster anyway. Zero:
-	// clients revalidate every time (no-cache).
+	// server's own answers may be that stale when a change is not heard
+	// of (catalog.Announce). Zero: clients revalidate every time
+	// (no-cache).
 	CatalogMaxAge time.Duration
 	// OpsOnly serves just /healthz, /readyz, /metrics and /openapi.json:
 	// a process running without the HTTP API service still reports its
