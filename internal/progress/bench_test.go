@@ -3,10 +3,8 @@ package progress_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
@@ -72,20 +70,8 @@ func benchParallelUpdates(b *testing.B, parallelism int) {
 func newBenchService(b *testing.B) (*progress.Service, string, []int64) {
 	b.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
 	user := "0195f0c4-0000-7000-8000-0000000000b1"
-	if err := sqlite.NewUserStore(db).CreateUser(ctx, &mangahub.User{
-		ID: user, Username: "bench", Email: "bench@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now(),
-	}); err != nil {
-		b.Fatal(err)
-	}
+	db := openWithUser(b, user, "bench")
 	cat := catalog.New(sqlite.NewMangaStore(db))
 	manga := make([]int64, benchManga)
 	for i := range manga {

@@ -2,10 +2,8 @@ package progress_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
@@ -50,20 +48,9 @@ type twoInstances struct {
 func newTwoInstances(t *testing.T) *twoInstances {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ti := &twoInstances{user: "0195f0c4-0000-7000-8000-0000000000c1", storeA: &countingStore{ProgressStore: sqlite.NewProgressStore(db)}}
-	if err := sqlite.NewUserStore(db).CreateUser(ctx, &mangahub.User{
-		ID: ti.user, Username: "hinted", Email: "hinted@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now(),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	const user = "0195f0c4-0000-7000-8000-0000000000c1"
+	db := openWithUser(t, user, "hinted")
+	ti := &twoInstances{user: user, storeA: &countingStore{ProgressStore: sqlite.NewProgressStore(db)}}
 	cat := catalog.New(sqlite.NewMangaStore(db))
 	m := &mangahub.Manga{Title: "Hinted", Author: "A", Status: mangahub.MangaOngoing}
 	if err := cat.CreateManga(ctx, m); err != nil {

@@ -65,20 +65,8 @@ func (c *countingFinder) count() int {
 func newFixture(t *testing.T, limit ratelimit.Limit) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	f := &fixture{userID: "0195f0c4-0000-7000-8000-000000000001", events: make(chan mangahub.Event, 100), observed: map[string]int{}}
-	if err := sqlite.NewUserStore(db).CreateUser(ctx, &mangahub.User{
-		ID: f.userID, Username: "reader", Email: "reader@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now(),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db := openWithUser(t, f.userID, "reader")
 	cat := catalog.New(sqlite.NewMangaStore(db))
 	fifty := 50
 	m1 := &mangahub.Manga{Title: "Fifty Chapters", Author: "A", Status: mangahub.MangaCompleted, TotalChapters: &fifty}
@@ -393,4 +381,25 @@ func TestChapterCountOutlivesACatalogOutage(t *testing.T) {
 	if _, err := f.svc.Update(ctx, f.userID, origin, mangahub.ProgressUpdate{MangaID: f.openEnd, Chapter: 1}); !mangahub.IsCode(err, mangahub.CodeUnavailable) {
 		t.Errorf("manga never looked up, catalog down: %v, want unavailable", err)
 	}
+}
+
+// openWithUser opens a migrated SQLite database in a temporary directory
+// with one user of id and name in it.
+func openWithUser(tb testing.TB, id, name string) *sqlite.DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "test.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := sqlite.NewUserStore(db).CreateUser(ctx, &mangahub.User{
+		ID: id, Username: name, Email: name + "@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now(),
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return db
 }
