@@ -13,7 +13,8 @@ import (
 const maxCachedManga = 10_000
 
 // readCache keeps the catalog's hottest reads, a manga by ID and the genre
-// list, so that most catalog requests cost no database read. Cached values
+// list, and the search index (index.go), so that most catalog requests cost
+// no database read. Cached values
 // are shared and never modified: the service hands out the same *Manga to
 // every caller, which must treat it as read-only (transports copy before
 // they change anything).
@@ -30,6 +31,14 @@ type readCache struct {
 	gen    uint64 // bumped by every write, so a read begun before it cannot fill the cache after it
 	manga  map[int64]cachedManga
 	genres cachedGenres
+
+	// index answers searches (see searchIndex); nil until one is built and
+	// after every write. building is true while a search builds the next.
+	index    *searchIndex
+	building bool
+	// unindexed is until when the catalog is known to be too large to
+	// index (searches then ask the store).
+	unindexed time.Time
 }
 
 type cachedManga struct {
@@ -105,4 +114,54 @@ func (c *readCache) invalidate() {
 	c.gen++
 	clear(c.manga)
 	c.genres = cachedGenres{}
+	c.index = nil
+}
+
+// searchIndex returns the index if it may still answer (nil otherwise),
+// and whether a search should build the next one: past half its TTL one is
+// built while the current one still answers, so that under steady load
+// searches never fall back to the store.
+func (c *readCache) searchIndex() (ix *searchIndex, rebuild bool) {
+	now := c.now()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.index != nil && now.Before(c.index.built.Add(c.ttl)) {
+		ix = c.index
+	}
+	rebuild = !c.building && now.After(c.unindexed) &&
+		(ix == nil || !now.Before(ix.built.Add(c.ttl/2)))
+	return ix, rebuild
+}
+
+// startIndexing claims the next build; false when another search has it.
+func (c *readCache) startIndexing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.building {
+		return false
+	}
+	c.building = true
+	return true
+}
+
+// putIndex ends a build: ix (nil when it failed) is kept unless a write
+// came in since gen was taken, before the catalog was read.
+func (c *readCache) putIndex(gen uint64, ix *searchIndex) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.building = false
+	if ix == nil || gen != c.gen {
+		return false
+	}
+	c.index = ix
+	return true
+}
+
+// tooLargeToIndex ends a build that found the catalog too large, and has
+// searches ask the store for a TTL before it is counted again.
+func (c *readCache) tooLargeToIndex() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.building = false
+	c.unindexed = c.now().Add(c.ttl)
 }

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"context"
 	"io"
+	"time"
 
 	"github.com/mangahub/mangahub"
 )
@@ -11,4 +13,27 @@ import (
 func ParseCatalogLimit(r io.Reader, limit int64) ([]*mangahub.Manga, error) {
 	ms, _, err := parseCatalog(r, limit)
 	return ms, err
+}
+
+// IndexedStore answers FindManga from a search index of the whole catalog
+// of the store it wraps, built anew at every call: the index, tested as if
+// it were a store.
+type IndexedStore struct{ mangahub.MangaStore }
+
+func (s IndexedStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	all, _, err := s.MangaStore.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle})
+	if err != nil {
+		return nil, 0, err
+	}
+	page, total := newSearchIndex(all, time.Now()).find(f)
+	return page, total, nil
+}
+
+// Indexed reports whether searches are answered from an index now.
+func (s *Service) Indexed() bool {
+	if s.cache == nil {
+		return false
+	}
+	ix, _ := s.cache.searchIndex()
+	return ix != nil
 }

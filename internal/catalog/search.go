@@ -118,9 +118,14 @@ func page(limit, offset int) (int, int, error) {
 	return limit, offset, nil
 }
 
-// findManga asks the store and never hands a nil slice to a transport, so an
-// empty page is [] in JSON, not null.
+// findManga answers from the search index when there is one, and asks the
+// store otherwise. It never hands a nil slice to a transport, so an empty
+// page is [] in JSON, not null.
 func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	if ix := s.searchIndex(ctx); ix != nil {
+		items, total := ix.find(f)
+		return items, total, nil
+	}
 	items, total, err := s.store.FindManga(ctx, f)
 	if err != nil {
 		return nil, 0, storeError(err)
@@ -129,6 +134,47 @@ func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*man
 		items = []*mangahub.Manga{}
 	}
 	return items, total, nil
+}
+
+// maxIndexedManga bounds the catalog kept in memory for searches: a manga
+// takes one to two kilobytes there (itself and its trigrams), so at most
+// about 100 MB. A larger catalog is searched in the database.
+const maxIndexedManga = 50_000
+
+// searchIndex returns the index that may answer a search now, building one
+// first when there is none (or it is half way through its TTL) and no
+// other search is building one: that search waits for the build (about
+// 0.1 s at 20,000 manga), the others meanwhile use the current index or the
+// store. nil means "ask the store": no cache, a catalog too large, or a
+// failed build.
+func (s *Service) searchIndex(ctx context.Context) *searchIndex {
+	if s.cache == nil {
+		return nil
+	}
+	ix, rebuild := s.cache.searchIndex()
+	if !rebuild || !s.cache.startIndexing() {
+		return ix
+	}
+	gen, started := s.cache.generation(), s.now()
+	_, size, err := s.store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 1})
+	if err == nil && size > maxIndexedManga {
+		s.cache.tooLargeToIndex()
+		return nil
+	}
+	var all []*mangahub.Manga
+	if err == nil {
+		// Limit 0: every manga, in one statement (one consistent read).
+		all, _, err = s.store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle})
+	}
+	if err != nil || len(all) > maxIndexedManga {
+		s.cache.putIndex(gen, nil)
+		return ix
+	}
+	next := newSearchIndex(all, started)
+	if !s.cache.putIndex(gen, next) {
+		return nil // a write came in while reading: the store has it
+	}
+	return next
 }
 
 // Summaries returns the summaries of the manga with ids, by ID, asking the

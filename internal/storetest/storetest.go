@@ -33,3 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 	}
 	t.Run("Unavailable", func(t *testing.T) { testUnavailable(t, open) })
 }
+
+// RunSearch runs the search part of the suite alone, for what answers
+// FindManga outside a store and must answer exactly as the stores do (the
+// catalog's in-memory search index).
+func RunSearch(t *testing.T, open func(t *testing.T) Stores) { testSearch(t, open) }
