@@ -38,7 +38,8 @@ type searchIndex struct {
 type indexedManga struct {
 	m      *mangahub.Manga
 	keys   mangahub.SearchKeys
-	genres []string // keys (mangahub.GenreKey), sorted
+	status mangahub.MangaStatus // m's, beside the keys: one memory read less per candidate
+	genres []string             // keys (mangahub.GenreKey), sorted
 }
 
 type sortOrder struct {
@@ -66,7 +67,7 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 			keys[j] = mangahub.GenreKey(g)
 		}
 		slices.Sort(keys)
-		ix.docs[i] = indexedManga{m: m, keys: mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author), genres: slices.Compact(keys)}
+		ix.docs[i] = indexedManga{m: m, keys: mangahub.MangaSearchKeys(m.Title, m.AltTitles, m.Author), status: m.Status, genres: slices.Compact(keys)}
 	}
 	slices.SortFunc(ix.docs, func(a, b indexedManga) int {
 		if c := strings.Compare(a.keys.Title, b.keys.Title); c != 0 {
@@ -167,8 +168,9 @@ func prepare(f mangahub.MangaFilter) *query {
 	return q
 }
 
-// matches reports whether d passes every condition of the filter.
-func (q *query) matches(d *indexedManga) bool {
+// matches reports whether d passes every condition of the filter but the
+// genres when genresChecked (the candidates carry them).
+func (q *query) matches(d *indexedManga, genresChecked bool) bool {
 	for _, t := range q.f.Terms {
 		if !strings.Contains(d.keys.Text, t) {
 			return false
@@ -177,8 +179,11 @@ func (q *query) matches(d *indexedManga) bool {
 	if q.f.Author != "" && !strings.Contains(d.keys.Author, q.f.Author) {
 		return false
 	}
-	if q.f.Status != "" && d.m.Status != q.f.Status {
+	if q.f.Status != "" && d.status != q.f.Status {
 		return false
+	}
+	if genresChecked {
+		return true
 	}
 	for _, g := range q.genres {
 		if _, found := slices.BinarySearch(d.genres, g); !found {
@@ -231,9 +236,10 @@ func (ix *searchIndex) find(f mangahub.MangaFilter) ([]*mangahub.Manga, int) {
 	// (its number, or its rank in order), so that choosing the page is
 	// sorting integers.
 	var keys []uint64
+	cands, narrowed := ix.candidates(q)
 	add := func(doc int32) {
 		d := &ix.docs[doc]
-		if !q.matches(d) {
+		if !q.matches(d, narrowed) {
 			return
 		}
 		switch {
@@ -245,7 +251,7 @@ func (ix *searchIndex) find(f mangahub.MangaFilter) ([]*mangahub.Manga, int) {
 			keys = append(keys, uint64(doc))
 		}
 	}
-	if cands, narrowed := ix.candidates(q); narrowed {
+	if narrowed {
 		for _, doc := range cands {
 			add(doc)
 		}
@@ -286,47 +292,83 @@ func (ix *searchIndex) all(order *sortOrder, limit, offset int) []*mangahub.Mang
 	return page
 }
 
-// maxIntersect bounds how many lists a search intersects: once the
-// candidates are few, checking each is cheaper than narrowing further.
-const (
-	maxIntersect  = 6
-	fewCandidates = 32
-)
-
-// candidates narrows the documents to those holding every trigram of the
-// terms and of the author (which is part of the search text), and every
-// genre asked for, intersecting the shortest lists first. narrowed is false
-// when nothing narrows (no genre, no term of three bytes): every document
-// must then be checked.
+// candidates narrows the documents to a superset of the matches: those
+// carrying every genre asked for, and holding, for each term and the
+// author (part of the search text), the rarest of its trigrams. The other
+// trigrams would narrow little more than the check of each candidate that
+// follows. narrowed is false when nothing narrows (no genre, no term of
+// three bytes or more): every document must then be checked. Candidates
+// carry every genre asked for, so the check skips genres.
 func (ix *searchIndex) candidates(q *query) (cands []int32, narrowed bool) {
-	var lists [][]int32
+	var lists, others [][]int32
 	for _, g := range q.genres {
 		lists = append(lists, ix.genres[g])
 	}
 	for _, s := range append(slices.Clip(q.f.Terms), q.f.Author) {
-		for i := 0; i+3 <= len(s); i++ {
-			lists = append(lists, ix.trigrams[trigramAt(s, i)])
+		if len(s) < 3 {
+			continue
 		}
+		rarest := 0
+		n := len(others)
+		for i := 0; i+3 <= len(s); i++ {
+			others = append(others, ix.trigrams[trigramAt(s, i)])
+			if len(others[n+i]) < len(others[n+rarest]) {
+				rarest = i
+			}
+		}
+		lists = append(lists, others[n+rarest])
+		others[n+rarest] = nil
 	}
 	if len(lists) == 0 {
 		return nil, false
 	}
-	slices.SortFunc(lists, func(a, b []int32) int { return len(a) - len(b) })
+	byLength := func(a, b []int32) int { return len(a) - len(b) }
+	slices.SortFunc(lists, byLength)
 	cands = slices.Clone(lists[0])
-	for _, list := range lists[1:min(len(lists), maxIntersect)] {
-		if len(cands) <= fewCandidates {
+	for _, list := range lists[1:] {
+		cands = intersect(cands, list)
+	}
+	// A few more trigrams while they still narrow much for little: a
+	// common word's second trigram can halve its candidates.
+	slices.SortFunc(others, byLength)
+	extra := 0
+	for _, list := range others {
+		if list == nil {
+			continue
+		}
+		if extra == maxExtraTrigrams || len(cands) <= fewCandidates || len(list) > 4*len(cands) {
 			break
 		}
 		cands = intersect(cands, list)
+		extra++
 	}
 	return cands, true
 }
 
-// intersect keeps the elements of a (ascending) that are in b (ascending),
-// in place, looking each up in b by binary search from where the last one
-// was found: a is the shorter list.
+// Narrowing past each term's rarest trigram stops after maxExtraTrigrams
+// more, or once fewCandidates are left: checking those is cheaper.
+const (
+	maxExtraTrigrams = 3
+	fewCandidates    = 64
+)
+
+// intersect keeps the elements of a (ascending) that are in b (ascending,
+// and not shorter), in place: by merging when the lists are of a size, by
+// binary search when b is much longer.
 func intersect(a, b []int32) []int32 {
 	out := a[:0]
+	if len(b) < 16*len(a) {
+		j := 0
+		for _, x := range a {
+			for j < len(b) && b[j] < x {
+				j++
+			}
+			if j < len(b) && b[j] == x {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
 	for _, x := range a {
 		i, found := slices.BinarySearch(b, x)
 		if found {
