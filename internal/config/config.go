@@ -149,7 +149,7 @@ var options = []option{
 		c.AllowedOrigins = origins
 		return err
 	}},
-	{"MANGAHUB_CATALOG_CACHE_TTL", "5s", "", "how long a manga read by ID and the genre list are kept in memory, and the max-age of catalog responses; 0 turns both off", func(c *Config, v string) error {
+	{"MANGAHUB_CATALOG_CACHE_TTL", "5s", "", "how long a manga read by ID, the genre list and the search index are kept in memory, and the max-age of catalog responses; 0 turns both off", func(c *Config, v string) error {
 		return duration(&c.CatalogCacheTTL, v, 0, time.Hour)
 	}},
 	{"MANGAHUB_LOG_LEVEL", "info", "", "debug, info, warn or error", func(c *Config, v string) error {
