@@ -140,90 +140,109 @@ func cmpYear(a, b *int, dir int) int {
 	return dir * cmpInt64(int64(*a), int64(*b))
 }
 
-// query is a filter prepared for matching: the padded forms of its terms
-// that relevance looks for.
+// query is a filter prepared for matching.
 type query struct {
-	f      mangahub.MangaFilter
-	genres []string // keys
-	exact  string   // "| the whole query |"
-	words  []string // " term "
-	starts []string // " term"
+	f         mangahub.MangaFilter
+	genres    []string // keys
+	relevance bool     // sorted by relevance, with terms
+	exact     string   // "| the whole query |", for relevance
 }
 
 func prepare(f mangahub.MangaFilter) *query {
-	q := &query{f: f}
+	q := &query{f: f, relevance: f.Sort == mangahub.SortRelevance && len(f.Terms) > 0}
 	if len(f.Genres) > 0 {
 		q.genres = make([]string, len(f.Genres))
 		for i, g := range f.Genres {
 			q.genres[i] = mangahub.GenreKey(g)
 		}
 	}
-	if f.Sort == mangahub.SortRelevance && len(f.Terms) > 0 {
+	if q.relevance {
 		q.exact = "| " + strings.Join(f.Terms, " ") + " |"
-		q.words, q.starts = make([]string, len(f.Terms)), make([]string, len(f.Terms))
-		for i, t := range f.Terms {
-			q.words[i], q.starts[i] = " "+t+" ", " "+t
-		}
 	}
 	return q
 }
 
-// matches reports whether d passes every condition of the filter but the
-// genres when genresChecked (the candidates carry them).
-func (q *query) matches(d *indexedManga, genresChecked bool) bool {
+// match reports whether d passes every condition of the filter (but the
+// genres when genresChecked: the candidates carry them) and, when sorting
+// by relevance, d's place in that sort before the title: 0 to 50 for up to
+// 10 terms, plus 64 when no name of d is the whole query.
+func (q *query) match(d *indexedManga, genresChecked bool) (rank uint64, ok bool) {
 	for _, t := range q.f.Terms {
-		if !strings.Contains(d.keys.Text, t) {
-			return false
+		if !q.relevance {
+			if !strings.Contains(d.keys.Text, t) {
+				return 0, false
+			}
+			continue
 		}
+		r := termRank(d.keys.Text, len(d.keys.Names), t)
+		if r < 0 {
+			return 0, false
+		}
+		rank += uint64(r)
 	}
 	if q.f.Author != "" && !strings.Contains(d.keys.Author, q.f.Author) {
-		return false
+		return 0, false
 	}
 	if q.f.Status != "" && d.status != q.f.Status {
-		return false
+		return 0, false
 	}
-	if genresChecked {
-		return true
-	}
-	for _, g := range q.genres {
-		if _, found := slices.BinarySearch(d.genres, g); !found {
-			return false
+	if !genresChecked {
+		for _, g := range q.genres {
+			if _, found := slices.BinarySearch(d.genres, g); !found {
+				return 0, false
+			}
 		}
 	}
-	return true
+	// A name that is the whole query holds every term as a whole word
+	// (rank 0): only then can it be there.
+	if q.relevance && (rank > 0 || !strings.Contains(d.keys.Names, q.exact)) {
+		rank += 64
+	}
+	return rank, true
 }
 
-// relevance is d's place in the relevance sort (mangahub.SortRelevance)
-// before the title: 0 to 50 for up to 10 terms, plus 64 when no name of d is
-// the whole query.
-func (q *query) relevance(d *indexedManga) uint64 {
-	var r uint64
-	if !strings.Contains(d.keys.Names, q.exact) {
-		r = 64
-	}
-	for i, t := range q.f.Terms {
-		switch names, text := d.keys.Names, d.keys.Text; {
-		case strings.Contains(names, q.words[i]):
-		case strings.Contains(text, q.words[i]):
-			r++
-		case strings.Contains(names, q.starts[i]):
-			r += 2
-		case strings.Contains(text, q.starts[i]):
-			r += 3
-		case strings.Contains(names, t):
-			r += 4
-		default:
-			r += 5
+// termRank is the best match of term t in a search text whose first
+// namesLen bytes are the names (mangahub.SortRelevance): a whole word of a
+// name (0) or of the author (1), the start of a word of a name (2) or of
+// the author (3), inside a word of a name (4) or of the author (5); -1 when
+// t does not occur. The stores ask up to five questions of the text, one
+// substring each; here one pass over t's occurrences answers them all. The
+// text starts with "| " and ends with " |", and t holds no "|", so every
+// occurrence has a byte before and after it, and lies within the names or
+// within the author.
+func termRank(text string, namesLen int, t string) int {
+	best := -1
+	for from := 0; ; {
+		i := strings.Index(text[from:], t)
+		if i < 0 {
+			return best
 		}
+		at := from + i
+		r := 4
+		if text[at-1] == ' ' {
+			r = 2
+			if text[at+len(t)] == ' ' {
+				r = 0
+			}
+		}
+		if at >= namesLen {
+			r++
+		}
+		if best < 0 || r < best {
+			best = r
+		}
+		if best == 0 {
+			return 0
+		}
+		from = at + 1
 	}
-	return r
 }
 
 // find answers f: the page and how many match in all.
 func (ix *searchIndex) find(f mangahub.MangaFilter) ([]*mangahub.Manga, int) {
 	q := prepare(f)
 	order := ix.orders[f.Sort] // nil: title order, or relevance
-	relevance := q.exact != ""
+	relevance := q.relevance
 	limit, offset := f.Limit, max(f.Offset, 0)
 	if limit <= 0 { // as in the stores: no limit
 		limit = len(ix.docs)
@@ -235,16 +254,16 @@ func (ix *searchIndex) find(f mangahub.MangaFilter) ([]*mangahub.Manga, int) {
 	// Each match becomes a sort key whose low 32 bits name the document
 	// (its number, or its rank in order), so that choosing the page is
 	// sorting integers.
-	var keys []uint64
 	cands, narrowed := ix.candidates(q)
+	keys := make([]uint64, 0, len(cands))
 	add := func(doc int32) {
-		d := &ix.docs[doc]
-		if !q.matches(d, narrowed) {
+		rank, ok := q.match(&ix.docs[doc], narrowed)
+		if !ok {
 			return
 		}
 		switch {
 		case relevance:
-			keys = append(keys, q.relevance(d)<<32|uint64(doc))
+			keys = append(keys, rank<<32|uint64(doc))
 		case order != nil:
 			keys = append(keys, uint64(order.rank[doc]))
 		default:
