@@ -15,17 +15,27 @@ func ParseCatalogLimit(r io.Reader, limit int64) ([]*mangahub.Manga, error) {
 	return ms, err
 }
 
-// IndexedStore answers FindManga from a search index of the whole catalog
-// of the store it wraps, built anew at every call: the index, tested as if
-// it were a store.
+// IndexOf indexes the whole catalog of store as it is now, and returns the
+// index's answer to a filter.
+func IndexOf(ctx context.Context, store mangahub.MangaStore) (func(mangahub.MangaFilter) ([]*mangahub.Manga, int), error) {
+	all, _, err := store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle})
+	if err != nil {
+		return nil, err
+	}
+	return newSearchIndex(all, time.Now()).find, nil
+}
+
+// IndexedStore answers FindManga from an index of the whole catalog of the
+// store it wraps, built anew at every call: the index, tested as if it
+// were a store.
 type IndexedStore struct{ mangahub.MangaStore }
 
 func (s IndexedStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
-	all, _, err := s.MangaStore.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle})
+	find, err := IndexOf(ctx, s.MangaStore)
 	if err != nil {
 		return nil, 0, err
 	}
-	page, total := newSearchIndex(all, time.Now()).find(f)
+	page, total := find(f)
 	return page, total, nil
 }
 

@@ -3,6 +3,7 @@ package catalog
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mangahub/mangahub"
@@ -16,8 +17,9 @@ import (
 // folded keys (mangahub.MangaSearchKeys), so a search costs microseconds
 // instead of milliseconds at 20,000 manga.
 //
-// An index is immutable once built: searches share it without locks, and a
-// write replaces it (see readCache).
+// An index does not change once built (but for sort orders computed on
+// first use, each once): searches share it without locks, and a write
+// replaces it (see readCache).
 type searchIndex struct {
 	// docs are the manga in title order (folded title, then ID): a
 	// document's number is its rank in the title sort.
@@ -28,7 +30,8 @@ type searchIndex struct {
 	// genres lists the documents carrying each genre (by key), ascending.
 	genres map[string][]int32
 	// orders holds, for the other sorts, the documents in that order and
-	// each document's rank in it.
+	// each document's rank in it, each computed by the first search that
+	// needs it (a third of the build's time if made up front).
 	orders map[mangahub.MangaSort]*sortOrder
 	// built is when the read the index was built from began; the index
 	// answers for the cache's TTL from then.
@@ -43,6 +46,8 @@ type indexedManga struct {
 }
 
 type sortOrder struct {
+	cmp  func(a, b *mangahub.Manga) int // the order, before the ID
+	once sync.Once
 	docs []int32 // the documents in this order
 	rank []int32 // rank[doc] is doc's position in docs
 }
@@ -89,30 +94,36 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		}
 	}
 	ix.orders = map[mangahub.MangaSort]*sortOrder{
-		mangahub.SortUpdatedAtDesc: ix.order(func(a, b *mangahub.Manga) int { return b.UpdatedAt.Compare(a.UpdatedAt) }),
-		mangahub.SortYear:          ix.order(func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, 1) }),
-		mangahub.SortYearDesc:      ix.order(func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, -1) }),
+		mangahub.SortUpdatedAtDesc: {cmp: func(a, b *mangahub.Manga) int { return b.UpdatedAt.Compare(a.UpdatedAt) }},
+		mangahub.SortYear:          {cmp: func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, 1) }},
+		mangahub.SortYearDesc:      {cmp: func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, -1) }},
 	}
 	return ix
 }
 
-// order ranks the documents by cmp, then by ID, as every store's order
-// ends.
-func (ix *searchIndex) order(cmp func(a, b *mangahub.Manga) int) *sortOrder {
-	o := &sortOrder{docs: make([]int32, len(ix.docs)), rank: make([]int32, len(ix.docs))}
-	for i := range o.docs {
-		o.docs[i] = int32(i)
+// order returns the order of sort, ranked on first use; nil for title
+// order and relevance.
+func (ix *searchIndex) order(sort mangahub.MangaSort) *sortOrder {
+	o := ix.orders[sort]
+	if o == nil {
+		return nil
 	}
-	slices.SortFunc(o.docs, func(a, b int32) int {
-		ma, mb := ix.docs[a].m, ix.docs[b].m
-		if c := cmp(ma, mb); c != 0 {
-			return c
+	o.once.Do(func() {
+		o.docs, o.rank = make([]int32, len(ix.docs)), make([]int32, len(ix.docs))
+		for i := range o.docs {
+			o.docs[i] = int32(i)
 		}
-		return cmpInt64(ma.ID, mb.ID)
+		slices.SortFunc(o.docs, func(a, b int32) int {
+			ma, mb := ix.docs[a].m, ix.docs[b].m
+			if c := o.cmp(ma, mb); c != 0 {
+				return c
+			}
+			return cmpInt64(ma.ID, mb.ID)
+		})
+		for r, doc := range o.docs {
+			o.rank[doc] = int32(r)
+		}
 	})
-	for r, doc := range o.docs {
-		o.rank[doc] = int32(r)
-	}
 	return o
 }
 
@@ -241,7 +252,7 @@ func termRank(text string, namesLen int, t string) int {
 // find answers f: the page and how many match in all.
 func (ix *searchIndex) find(f mangahub.MangaFilter) ([]*mangahub.Manga, int) {
 	q := prepare(f)
-	order := ix.orders[f.Sort] // nil: title order, or relevance
+	order := ix.order(f.Sort) // nil: title order, or relevance
 	relevance := q.relevance
 	limit, offset := f.Limit, max(f.Offset, 0)
 	if limit <= 0 { // as in the stores: no limit
