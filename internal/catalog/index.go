@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		if c := strings.Compare(a.keys.Title, b.keys.Title); c != 0 {
 			return c
 		}
-		return cmpInt64(a.m.ID, b.m.ID)
+		return cmp.Compare(a.m.ID, b.m.ID)
 	})
 	for i := range ix.docs {
 		d, doc := &ix.docs[i], int32(i)
@@ -118,23 +119,13 @@ func (ix *searchIndex) order(sort mangahub.MangaSort) *sortOrder {
 			if c := o.cmp(ma, mb); c != 0 {
 				return c
 			}
-			return cmpInt64(ma.ID, mb.ID)
+			return cmp.Compare(ma.ID, mb.ID)
 		})
 		for r, doc := range o.docs {
 			o.rank[doc] = int32(r)
 		}
 	})
 	return o
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cmpYear orders years in direction dir (1 ascending, -1 descending) with
@@ -148,7 +139,7 @@ func cmpYear(a, b *int, dir int) int {
 	case b == nil:
 		return -1
 	}
-	return dir * cmpInt64(int64(*a), int64(*b))
+	return dir * cmp.Compare(*a, *b)
 }
 
 // query is a filter prepared for matching.
