@@ -63,7 +63,7 @@ type libraryShard struct {
 	gen     uint64 // bumped by every write, so a fill that read before it is not installed after it
 	records int    // in all of m's entries
 	m       map[string]*libraryEntry
-	_       [32]byte // a shard per cache line
+	_       [16]byte // 64 bytes: a shard per cache line
 }
 
 // libraryEntry is one user's live records in the stores' order (updated_at
