@@ -162,8 +162,10 @@ var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many conc
 func (s *Service) apply(ctx context.Context, ch mangahub.ProgressChange) error {
 	published, err := s.store.ApplyProgress(ctx, ch)
 	// Applied or not, the library may have changed: a failure leaves the
-	// stored state unknown. Dropped before the change is published, so
-	// that a device told of it lists it.
+	// stored state unknown. Dropped before this service publishes the
+	// change, so that a device told of it lists it (a store that publishes
+	// in the same step is the Redis one, which serve runs without the
+	// cache).
 	s.library.invalidate(ch.Progress.UserID)
 	if err != nil {
 		// A mismatch means the hint, if any, is stale; any other failure
