@@ -85,6 +85,11 @@ type Config struct {
 	// for as long (Cache-Control max-age). Zero turns both off.
 	CatalogCacheTTL time.Duration
 
+	// LibraryCacheTTL bounds how stale a library list may be: without
+	// Redis, users' libraries are kept in memory this long (writes on this
+	// instance drop them at once). Zero turns it off.
+	LibraryCacheTTL time.Duration
+
 	Services Services
 }
 
@@ -151,6 +156,9 @@ var options = []option{
 	}},
 	{"MANGAHUB_CATALOG_CACHE_TTL", "5s", "", "how long a manga read by ID, the genre list and the search index are kept in memory, and the max-age of catalog responses; 0 turns both off", func(c *Config, v string) error {
 		return duration(&c.CatalogCacheTTL, v, 0, time.Hour)
+	}},
+	{"MANGAHUB_LIBRARY_CACHE_TTL", "5s", "", "how long a user's library is kept in memory without Redis (writes through this process drop it at once); 0 turns it off", func(c *Config, v string) error {
+		return duration(&c.LibraryCacheTTL, v, 0, time.Hour)
 	}},
 	{"MANGAHUB_LOG_LEVEL", "info", "", "debug, info, warn or error", func(c *Config, v string) error {
 		switch v {

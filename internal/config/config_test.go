@@ -43,6 +43,25 @@ func TestLoadDefaults(t *testing.T) {
 	if len(c.JWTSecret) != 0 || c.RequireSecret() != nil {
 		t.Errorf("embedded default needs no secret")
 	}
+	if c.CatalogCacheTTL != 5*time.Second || c.LibraryCacheTTL != 5*time.Second {
+		t.Errorf("cache ttls = %s %s", c.CatalogCacheTTL, c.LibraryCacheTTL)
+	}
+}
+
+// The library cache is set like the catalog's: off with 0, an hour at most.
+func TestLibraryCacheTTL(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"MANGAHUB_LIBRARY_CACHE_TTL": "1m"}), []string{"--library-cache-ttl=0"})
+	if err != nil || c.LibraryCacheTTL != 0 {
+		t.Fatalf("--library-cache-ttl=0: %v, %v", c, err)
+	}
+	if c, err = config.Load(env(map[string]string{"MANGAHUB_LIBRARY_CACHE_TTL": "1m"}), nil); err != nil || c.LibraryCacheTTL != time.Minute {
+		t.Fatalf("MANGAHUB_LIBRARY_CACHE_TTL=1m: %v, %v", c, err)
+	}
+	for _, v := range []string{"2h", "-1s", "soon"} {
+		if _, err := config.Load(env(map[string]string{"MANGAHUB_LIBRARY_CACHE_TTL": v}), nil); err == nil || !strings.Contains(err.Error(), "MANGAHUB_LIBRARY_CACHE_TTL") {
+			t.Errorf("MANGAHUB_LIBRARY_CACHE_TTL=%s: %v", v, err)
+		}
+	}
 }
 
 func TestLoadFlagsOverrideEnv(t *testing.T) {

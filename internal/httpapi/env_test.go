@@ -44,6 +44,7 @@ type envOptions struct {
 	progressLimit ratelimit.Limit // zero: no limit
 	ready         func(context.Context) httpapi.Readiness
 	catalogTTL    time.Duration // the catalog cache's TTL and max-age; zero: none
+	libraryTTL    time.Duration // the progress service's library cache; zero: none
 }
 
 // testPassword is every seeded account's password.
@@ -72,7 +73,7 @@ func newEnv(t testing.TB, opts envOptions) *env {
 	if opts.progressLimit.Rate > 0 {
 		limiter = ratelimit.New(opts.progressLimit, nil)
 	}
-	prog := progress.New(sqlite.NewProgressStore(db), cat, inmem.NewBus(), limiter, progress.Config{})
+	prog := progress.New(sqlite.NewProgressStore(db), cat, inmem.NewBus(), limiter, progress.Config{LibraryCacheTTL: opts.libraryTTL})
 
 	e.admin, e.adminToken = e.account(t, "admin", mangahub.RoleAdmin)
 	e.user, e.userToken = e.account(t, "reader", mangahub.RoleUser)

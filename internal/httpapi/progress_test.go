@@ -215,3 +215,33 @@ func TestLibraryItemsCarryTheirManga(t *testing.T) {
 		t.Errorf("an unknown chapter count must be null, not left out: %s", res.Body)
 	}
 }
+
+// With libraries kept in memory, as serve keeps them without Redis, every
+// write over HTTP is in the very next list, and an empty library is still
+// an empty list.
+func TestLibraryFromMemoryShowsEveryWrite(t *testing.T) {
+	e := newEnv(t, envOptions{libraryTTL: time.Hour})
+	m := e.createManga(t, map[string]any{"title": "Monster", "total_chapters": 162})
+	list := func() (pg struct {
+		Items []progressJSON
+		Total int
+	}) {
+		t.Helper()
+		e.get(t, "/api/progress").wantStatus(t, http.StatusOK).decode(t, &pg)
+		return pg
+	}
+	if res := e.get(t, "/api/progress").wantStatus(t, http.StatusOK); !bytes.Contains(res.Body, []byte(`"items":[]`)) {
+		t.Fatalf("empty library = %s", res.Body)
+	}
+	for _, chapter := range []int{1, 2, 40} {
+		send(t, e.h, request{method: http.MethodPost, path: "/api/progress", token: e.userToken,
+			body: map[string]any{"manga_id": m.ID, "chapter": chapter}}).wantStatus(t, http.StatusOK)
+		if pg := list(); pg.Total != 1 || len(pg.Items) != 1 || pg.Items[0].Chapter != chapter {
+			t.Fatalf("after chapter %d: list = %+v", chapter, pg)
+		}
+	}
+	send(t, e.h, request{method: http.MethodDelete, path: progressPath(m.ID), token: e.userToken}).wantStatus(t, http.StatusNoContent)
+	if pg := list(); pg.Total != 0 || len(pg.Items) != 0 {
+		t.Fatalf("after the delete: list = %+v", pg)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mangahub/mangahub"
 	"github.com/mangahub/mangahub/internal/catalog"
@@ -26,7 +27,7 @@ const benchManga = 64
 // busy, the way many connections share commits.
 func BenchmarkUpdate(b *testing.B) {
 	b.Run("writers=serial", func(b *testing.B) {
-		svc, user, manga := newBenchService(b)
+		svc, user, manga := newBenchService(b, progress.Config{})
 		ctx := context.Background()
 		origin := mangahub.Origin{Source: mangahub.SourceTCP, ConnectionID: "bench"}
 		b.ReportAllocs()
@@ -45,7 +46,7 @@ func BenchmarkUpdate(b *testing.B) {
 // benchParallelUpdates runs parallelism×GOMAXPROCS writers, each waiting
 // for its own ack before its next update (closed loop).
 func benchParallelUpdates(b *testing.B, parallelism int) {
-	svc, user, manga := newBenchService(b)
+	svc, user, manga := newBenchService(b, progress.Config{})
 	var next atomic.Int64
 	b.SetParallelism(parallelism)
 	b.ReportAllocs()
@@ -67,7 +68,7 @@ func benchParallelUpdates(b *testing.B, parallelism int) {
 // newBenchService is a service over a fresh SQLite file with one user and
 // benchManga open-ended manga, and a bus subscriber that drops events (as
 // a hub with no other connections of the user does).
-func newBenchService(b *testing.B) (*progress.Service, string, []int64) {
+func newBenchService(b *testing.B, cfg progress.Config) (*progress.Service, string, []int64) {
 	b.Helper()
 	ctx := context.Background()
 	user := "0195f0c4-0000-7000-8000-0000000000b1"
@@ -83,5 +84,39 @@ func newBenchService(b *testing.B) (*progress.Service, string, []int64) {
 	}
 	bus := inmem.NewBus()
 	bus.Subscribe(func(mangahub.Event) {})
-	return progress.New(sqlite.NewProgressStore(db), cat, bus, nil, progress.Config{}), user, manga
+	return progress.New(sqlite.NewProgressStore(db), cat, bus, nil, cfg), user, manga
+}
+
+// BenchmarkList is a library page of 20 records read through the service,
+// from the store on every call ("store") and from the library cache
+// ("cached", as serve runs without Redis).
+func BenchmarkList(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"store", 0}, {"cached", time.Hour}} {
+		b.Run(bc.name, func(b *testing.B) {
+			svc, user := newBenchLibrary(b, bc.ttl)
+			ctx := context.Background()
+			f := mangahub.ProgressFilter{UserID: user, Limit: 20}
+			b.ReportAllocs()
+			for b.Loop() {
+				if page, total, err := svc.List(ctx, f); err != nil || len(page) != 20 || total != benchManga {
+					b.Fatalf("List = %d of %d, %v", len(page), total, err)
+				}
+			}
+		})
+	}
+}
+
+// newBenchLibrary is newBenchService's user with a record of every manga.
+func newBenchLibrary(b *testing.B, ttl time.Duration) (*progress.Service, string) {
+	b.Helper()
+	svc, user, manga := newBenchService(b, progress.Config{LibraryCacheTTL: ttl})
+	for _, m := range manga {
+		if _, err := svc.Update(context.Background(), user, mangahub.Origin{Source: mangahub.SourceHTTP}, mangahub.ProgressUpdate{MangaID: m, Chapter: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return svc, user
 }

@@ -45,6 +45,12 @@ type Config struct {
 	// Observe is told the source and result of every Update (metrics).
 	Observe func(source mangahub.Source, result string)
 	Logger  *slog.Logger
+	// LibraryCacheTTL, when positive, keeps users' libraries in memory for
+	// List (library.go) for at most this long. Only for a process whose
+	// store no one else writes but through this Service, or where lists
+	// this stale are acceptable: zero (the default) reads the store on
+	// every List.
+	LibraryCacheTTL time.Duration
 }
 
 // Service applies, reads and deletes progress and publishes every applied
@@ -52,7 +58,8 @@ type Config struct {
 type Service struct {
 	store    mangahub.ProgressStore
 	chapters *chapterCache
-	hints    *hints // nil unless the store is CompareAndSetOnly (hints.go)
+	hints    *hints   // nil unless the store is CompareAndSetOnly (hints.go)
+	library  *library // nil unless Config.LibraryCacheTTL (library.go)
 	bus      mangahub.Bus
 	limiter  mangahub.RateLimiter
 	now      func() time.Time
@@ -66,6 +73,7 @@ func New(store mangahub.ProgressStore, manga MangaFinder, bus mangahub.Bus, limi
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.library = newLibrary(store, cfg.LibraryCacheTTL, s.now)
 	s.chapters = &chapterCache{manga: manga, now: s.now, entries: make(map[int64]chapterEntry)}
 	if s.observe == nil {
 		s.observe = func(mangahub.Source, string) {}
@@ -153,6 +161,12 @@ var errTooManyWriters = mangahub.Unavailable(errors.New("progress: too many conc
 // it.
 func (s *Service) apply(ctx context.Context, ch mangahub.ProgressChange) error {
 	published, err := s.store.ApplyProgress(ctx, ch)
+	// Applied or not, the library may have changed: a failure leaves the
+	// stored state unknown. Dropped before this service publishes the
+	// change, so that a device told of it lists it (a store that publishes
+	// in the same step is the Redis one, which serve runs without the
+	// cache).
+	s.library.invalidate(ch.Progress.UserID)
 	if err != nil {
 		// A mismatch means the hint, if any, is stale; any other failure
 		// leaves the stored state unknown.
@@ -185,8 +199,10 @@ func noProgress(mangaID int64) error {
 	return mangahub.Errorf(mangahub.CodeNotFound, "no progress for manga %d", mangaID)
 }
 
-// List returns a page of the user's records, most recently updated first.
-// A Limit of 0 means all of them (up to 10,000).
+// List returns a page of the user's records, most recently updated first,
+// and how many there are in all. A Limit of 0 means all of them (up to
+// 10,000). The records may be shared with other callers (the library
+// cache): they, and the slice, are read-only.
 func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*mangahub.Progress, int, error) {
 	var errs []error
 	if f.Status != "" && !f.Status.Valid() {
@@ -203,6 +219,9 @@ func (s *Service) List(ctx context.Context, f mangahub.ProgressFilter) ([]*manga
 	}
 	if f.Limit == 0 {
 		f.Limit = maxListLimit
+	}
+	if s.library != nil && !f.IncludeDeleted {
+		return s.library.list(ctx, f)
 	}
 	return s.store.FindProgresses(ctx, f)
 }

@@ -107,8 +107,16 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger, version s
 	s.Catalog = catalog.New(mangaStore, catalog.BeforeDelete(func(ctx context.Context, id int64) error {
 		return s.Progress.RemoveManga(ctx, id)
 	}), catalog.CacheFor(cfg.CatalogCacheTTL), catalog.Announce(bus))
+	// Libraries are kept in memory only without Redis: with it, the hot
+	// store serves them already, and other instances write them without
+	// this one hearing of it.
+	var libraryTTL time.Duration
+	if cfg.RedisURL == "" {
+		libraryTTL = cfg.LibraryCacheTTL
+	}
 	s.Progress = progress.New(progressStore, s.Catalog, bus, s.limits.progress, progress.Config{
-		Logger: logger,
+		Logger:          logger,
+		LibraryCacheTTL: libraryTTL,
 		Observe: func(src mangahub.Source, result string) {
 			s.metrics.ProgressUpdates.WithLabelValues(string(src), result).Inc()
 		},
