@@ -36,6 +36,7 @@ type readCache struct {
 	// after every write. building is true while a search builds the next.
 	index    *searchIndex
 	building bool
+	builds   sync.WaitGroup // the build running, if any
 	// unindexed is until when the catalog is known to be too large to
 	// index (searches then ask the store).
 	unindexed time.Time

@@ -28,6 +28,8 @@ type searchIndex struct {
 	// trigrams lists, for every three bytes found in a document's search
 	// text, the documents holding them, in ascending order.
 	trigrams map[trigram][]int32
+	// byID finds a document by its manga's ID.
+	byID map[int64]int32
 	// genres lists the documents carrying each genre (by key), ascending.
 	genres map[string][]int32
 	// orders holds, for the other sorts, the documents in that order and
@@ -65,6 +67,7 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		docs:     make([]indexedManga, len(ms)),
 		trigrams: make(map[trigram][]int32),
 		genres:   make(map[string][]int32),
+		byID:     make(map[int64]int32, len(ms)),
 		built:    built,
 	}
 	for i, m := range ms {
@@ -93,6 +96,7 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		for _, g := range d.genres {
 			ix.genres[g] = append(ix.genres[g], doc)
 		}
+		ix.byID[d.m.ID] = doc
 	}
 	ix.orders = map[mangahub.MangaSort]*sortOrder{
 		mangahub.SortUpdatedAtDesc: {cmp: func(a, b *mangahub.Manga) int { return b.UpdatedAt.Compare(a.UpdatedAt) }},
@@ -100,6 +104,14 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		mangahub.SortYearDesc:      {cmp: func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, -1) }},
 	}
 	return ix
+}
+
+// manga returns the manga with id, nil when there is none.
+func (ix *searchIndex) manga(id int64) *mangahub.Manga {
+	if doc, ok := ix.byID[id]; ok {
+		return ix.docs[doc].m
+	}
+	return nil
 }
 
 // order returns the order of sort, ranked on first use; nil for title

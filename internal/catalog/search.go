@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mangahub/mangahub"
@@ -141,25 +142,40 @@ func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*man
 // about 100 MB. A larger catalog is searched in the database.
 const maxIndexedManga = 50_000
 
-// searchIndex returns the index that may answer a search now, building one
-// first when there is none (or it is half way through its TTL) and no
-// other search is building one: that search waits for the build (about
-// 0.1 s at 20,000 manga), the others meanwhile use the current index or the
-// store. nil means "ask the store": no cache, a catalog too large, or a
-// failed build.
+// indexBuildTimeout bounds one build of the search index.
+const indexBuildTimeout = time.Minute
+
+// searchIndex returns the index that may answer now, nil when there is
+// none ("ask the store": no cache, a catalog too large, a build not done
+// yet). When there is none, or it is half way through its TTL, it starts a
+// build in the background unless one runs: no request waits for a build
+// (about 0.1 s at 20,000 manga), and under steady load the current index
+// answers until the next one is in place.
 func (s *Service) searchIndex(ctx context.Context) *searchIndex {
 	if s.cache == nil {
 		return nil
 	}
 	ix, rebuild := s.cache.searchIndex()
-	if !rebuild || !s.cache.startIndexing() {
-		return ix
+	if rebuild && s.cache.startIndexing() {
+		// Detached from the request, which may end first; the timeout
+		// bounds a build stuck on the database.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexBuildTimeout)
+		s.cache.builds.Go(func() {
+			defer cancel()
+			s.buildIndex(ctx)
+		})
 	}
+	return ix
+}
+
+// buildIndex reads the whole catalog and indexes it, unless it is too
+// large; the index is kept only if no write came in since the read began.
+func (s *Service) buildIndex(ctx context.Context) {
 	gen, started := s.cache.generation(), s.now()
 	_, size, err := s.store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle, Limit: 1})
 	if err == nil && size > maxIndexedManga {
 		s.cache.tooLargeToIndex()
-		return nil
+		return
 	}
 	var all []*mangahub.Manga
 	if err == nil {
@@ -167,22 +183,27 @@ func (s *Service) searchIndex(ctx context.Context) *searchIndex {
 		all, _, err = s.store.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle})
 	}
 	if err != nil || len(all) > maxIndexedManga {
-		s.cache.putIndex(gen, nil)
-		return ix
+		s.cache.putIndex(gen, nil) // the next search tries again
+		return
 	}
-	next := newSearchIndex(all, started)
-	if !s.cache.putIndex(gen, next) {
-		return nil // a write came in while reading: the store has it
-	}
-	return next
+	s.cache.putIndex(gen, newSearchIndex(all, started))
 }
 
-// Summaries returns the summaries of the manga with ids, by ID, asking the
-// store once however many there are; IDs of no manga are left out. A
-// library page is shown with one call, not one per entry.
+// Summaries returns the summaries of the manga with ids, by ID, from the
+// search index when there is one, else from the cache when it holds them
+// all, else asking the store once however many there are; IDs of no manga
+// are left out. A library page is shown with one call, not one per entry.
 func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangahub.MangaSummary, error) {
 	out := make(map[int64]*mangahub.MangaSummary, len(ids))
 	if len(ids) == 0 {
+		return out, nil
+	}
+	if ix := s.searchIndex(ctx); ix != nil {
+		for _, id := range ids {
+			if m := ix.manga(id); m != nil {
+				out[id] = summaryOf(m)
+			}
+		}
 		return out, nil
 	}
 	if s.cache != nil {
@@ -194,7 +215,7 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 				clear(out)
 				break
 			}
-			out[id] = &mangahub.MangaSummary{ID: m.ID, Slug: m.Slug, Title: m.Title, TotalChapters: m.TotalChapters, CoverURL: m.CoverURL}
+			out[id] = summaryOf(m)
 		}
 		if len(out) > 0 {
 			return out, nil
@@ -208,6 +229,10 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 		out[m.ID] = m
 	}
 	return out, nil
+}
+
+func summaryOf(m *mangahub.Manga) *mangahub.MangaSummary {
+	return &mangahub.MangaSummary{ID: m.ID, Slug: m.Slug, Title: m.Title, TotalChapters: m.TotalChapters, CoverURL: m.CoverURL}
 }
 
 // FindMangaByID returns one manga; CodeNotFound when there is none. The
