@@ -18,6 +18,10 @@ type Service struct {
 	now          func() time.Time
 	cache        *readCache // nil: every read asks the store
 	bus          mangahub.Bus
+	// background is the context of the service's own work (building the
+	// search index), ended by Close.
+	background context.Context
+	stop       context.CancelFunc
 }
 
 // Option configures a Service.
@@ -54,6 +58,7 @@ func WithClock(now func() time.Time) Option {
 // New returns a Service over store.
 func New(store mangahub.MangaStore, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now}
+	s.background, s.stop = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
@@ -61,6 +66,14 @@ func New(store mangahub.MangaStore, opts ...Option) *Service {
 		s.cache = newReadCache(s.cacheTTL, s.now)
 	}
 	return s
+}
+
+// Close stops the service's background work (a search index build) and
+// waits for it, so that the stores can be closed; reads and writes still
+// work, asking the store.
+func (s *Service) Close() {
+	s.stop()
+	s.WaitIndexing()
 }
 
 // CacheTTL is how long a catalog read may be served from memory, zero when

@@ -47,10 +47,3 @@ func (s *Service) Indexed() bool {
 	ix, _ := s.cache.searchIndex()
 	return ix != nil
 }
-
-// WaitIndexing waits for the search index build running, if any.
-func (s *Service) WaitIndexing() {
-	if s.cache != nil {
-		s.cache.builds.Wait()
-	}
-}

@@ -123,7 +123,7 @@ func page(limit, offset int) (int, int, error) {
 // store otherwise. It never hands a nil slice to a transport, so an empty
 // page is [] in JSON, not null.
 func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
-	if ix := s.searchIndex(ctx); ix != nil {
+	if ix := s.searchIndex(); ix != nil {
 		items, total := ix.find(f)
 		return items, total, nil
 	}
@@ -151,21 +151,30 @@ const indexBuildTimeout = time.Minute
 // build in the background unless one runs: no request waits for a build
 // (about 0.1 s at 20,000 manga), and under steady load the current index
 // answers until the next one is in place.
-func (s *Service) searchIndex(ctx context.Context) *searchIndex {
+func (s *Service) searchIndex() *searchIndex {
 	if s.cache == nil {
 		return nil
 	}
 	ix, rebuild := s.cache.searchIndex()
 	if rebuild && s.cache.startIndexing() {
-		// Detached from the request, which may end first; the timeout
-		// bounds a build stuck on the database.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), indexBuildTimeout)
+		// Not the request's context, which may end first: the service's,
+		// which Close ends; the timeout bounds a build stuck on the
+		// database.
+		ctx, cancel := context.WithTimeout(s.background, indexBuildTimeout)
 		s.cache.builds.Go(func() {
 			defer cancel()
 			s.buildIndex(ctx)
 		})
 	}
 	return ix
+}
+
+// WaitIndexing waits for the search index build under way, if any (tests
+// and benchmarks that must know the index is in place).
+func (s *Service) WaitIndexing() {
+	if s.cache != nil {
+		s.cache.builds.Wait()
+	}
 }
 
 // buildIndex reads the whole catalog and indexes it, unless it is too
@@ -198,7 +207,7 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 	if len(ids) == 0 {
 		return out, nil
 	}
-	if ix := s.searchIndex(ctx); ix != nil {
+	if ix := s.searchIndex(); ix != nil {
 		for _, id := range ids {
 			if m := ix.manga(id); m != nil {
 				out[id] = summaryOf(m)

@@ -256,6 +256,7 @@ func (s *Server) Shutdown() error {
 	// Every change is acknowledged by now: flush what waits in the queue,
 	// however long the flush interval, then close the stores.
 	errs = append(errs, s.hybrid.shutdown(s.log))
+	s.Catalog.Close()
 	errs = append(errs, s.stores.DB.Close())
 	s.log.Info("stopped")
 	return errors.Join(errs...)
