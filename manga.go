@@ -154,6 +154,11 @@ type MangaStore interface {
 	PutManga(ctx context.Context, m *Manga) (PutResult, error)
 
 	FindGenres(ctx context.Context) ([]*Genre, error)
+	// FindCatalogVersion returns a number that every committed change of
+	// the catalog (manga, genres, which manga carry which genre) moves,
+	// by whichever process made it: equal numbers, read at two moments,
+	// mean the catalog did not change between them.
+	FindCatalogVersion(ctx context.Context) (int64, error)
 	// FindGenreByID returns CodeNotFound when there is no such genre.
 	FindGenreByID(ctx context.Context, id int64) (*Genre, error)
 	// CreateGenre inserts a genre; an existing name (case-insensitive) is

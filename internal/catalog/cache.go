@@ -134,6 +134,14 @@ func (c *readCache) searchIndex() (ix *searchIndex, rebuild bool) {
 	return ix, rebuild
 }
 
+// latestIndex is the last index built, even past its TTL; nil after a
+// write.
+func (c *readCache) latestIndex() *searchIndex {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.index
+}
+
 // startIndexing claims the next build; false when another search has it.
 func (c *readCache) startIndexing() bool {
 	c.mu.Lock()

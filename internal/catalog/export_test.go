@@ -22,7 +22,7 @@ func IndexOf(ctx context.Context, store mangahub.MangaStore) (func(mangahub.Mang
 	if err != nil {
 		return nil, err
 	}
-	return newSearchIndex(all, time.Now()).find, nil
+	return newSearchIndex(all, 0, time.Now()).find, nil
 }
 
 // IndexedStore answers FindManga from an index of the whole catalog of the

@@ -28,6 +28,8 @@ type mangaStore struct {
 	summaryCalls int
 	// beyond is what PutManga reports as readers past the end, by slug.
 	beyond map[string]int
+	// version is FindCatalogVersion's: moved by every write.
+	version int64
 }
 
 func newMangaStore() *mangaStore { return &mangaStore{} }
@@ -85,6 +87,7 @@ func (s *mangaStore) insert(m *mangahub.Manga) error {
 func (s *mangaStore) CreateManga(_ context.Context, m *mangahub.Manga) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++ // whether or not it changes anything: allowed, and simpler
 	s.creates++
 	return s.insert(m)
 }
@@ -92,6 +95,7 @@ func (s *mangaStore) CreateManga(_ context.Context, m *mangahub.Manga) error {
 func (s *mangaStore) UpdateManga(_ context.Context, id int64, upd mangahub.MangaUpdate) (*mangahub.Manga, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++ // whether or not it changes anything: allowed, and simpler
 	s.updates = append(s.updates, upd)
 	for _, m := range s.manga {
 		if m.ID != id {
@@ -112,6 +116,7 @@ func (s *mangaStore) UpdateManga(_ context.Context, id int64, upd mangahub.Manga
 func (s *mangaStore) DeleteManga(_ context.Context, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++ // whether or not it changes anything: allowed, and simpler
 	for i, m := range s.manga {
 		if m.ID == id {
 			s.manga = append(s.manga[:i], s.manga[i+1:]...)
@@ -124,6 +129,7 @@ func (s *mangaStore) DeleteManga(_ context.Context, id int64) error {
 func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) (mangahub.PutResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++ // whether or not it changes anything: allowed, and simpler
 	s.puts++
 	for i, o := range s.manga {
 		if o.Slug == m.Slug {
@@ -138,6 +144,12 @@ func (s *mangaStore) PutManga(_ context.Context, m *mangahub.Manga) (mangahub.Pu
 		}
 	}
 	return mangahub.PutResult{Outcome: mangahub.PutCreated}, s.insert(m)
+}
+
+func (s *mangaStore) FindCatalogVersion(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version, nil
 }
 
 func (s *mangaStore) FindGenres(context.Context) ([]*mangahub.Genre, error) {
@@ -161,6 +173,7 @@ func (s *mangaStore) FindGenreByID(_ context.Context, id int64) (*mangahub.Genre
 func (s *mangaStore) CreateGenre(_ context.Context, name string) (*mangahub.Genre, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++ // whether or not it changes anything: allowed, and simpler
 	for _, g := range s.genres {
 		if strings.EqualFold(g.Name, name) {
 			return nil, mangahub.Errorf(mangahub.CodeConflict, "genre exists")

@@ -36,8 +36,12 @@ type searchIndex struct {
 	// each document's rank in it, each computed by the first search that
 	// needs it (a third of the build's time if made up front).
 	orders map[mangahub.MangaSort]*sortOrder
-	// built is when the read the index was built from began; the index
-	// answers for the cache's TTL from then.
+	// version is the catalog's (MangaStore.FindCatalogVersion) when the
+	// read began.
+	version int64
+	// built is when the read the index was built from (or the version
+	// that showed it still current) began; the index answers for the
+	// cache's TTL from then.
 	built time.Time
 }
 
@@ -61,13 +65,14 @@ func trigramAt(s string, i int) trigram {
 	return trigram(s[i])<<16 | trigram(s[i+1])<<8 | trigram(s[i+2])
 }
 
-// newSearchIndex indexes ms, the whole catalog, read at built.
-func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
+// newSearchIndex indexes ms, the whole catalog at version, read at built.
+func newSearchIndex(ms []*mangahub.Manga, version int64, built time.Time) *searchIndex {
 	ix := &searchIndex{
 		docs:     make([]indexedManga, len(ms)),
 		trigrams: make(map[trigram][]int32),
 		genres:   make(map[string][]int32),
 		byID:     make(map[int64]int32, len(ms)),
+		version:  version,
 		built:    built,
 	}
 	for i, m := range ms {
@@ -104,6 +109,14 @@ func newSearchIndex(ms []*mangahub.Manga, built time.Time) *searchIndex {
 		mangahub.SortYearDesc:      {cmp: func(a, b *mangahub.Manga) int { return cmpYear(a.Year, b.Year, -1) }},
 	}
 	return ix
+}
+
+// renewed is ix answering for another TTL from at: the catalog's version
+// showed it unchanged.
+func (ix *searchIndex) renewed(at time.Time) *searchIndex {
+	next := *ix
+	next.built = at
+	return &next
 }
 
 // manga returns the manga with id, nil when there is none.

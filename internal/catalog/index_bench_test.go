@@ -25,7 +25,7 @@ func generated(n int) []*mangahub.Manga {
 // the catalog) by relevance, and a genre by title.
 func BenchmarkIndexSearch(b *testing.B) {
 	for _, n := range []int{200, 20_000} {
-		ix := newSearchIndex(generated(n), time.Now())
+		ix := newSearchIndex(generated(n), 0, time.Now())
 		for _, f := range []mangahub.MangaFilter{
 			{Terms: []string{"dragon", "night"}, Sort: mangahub.SortRelevance, Limit: 20},
 			{Terms: []string{"star"}, Sort: mangahub.SortRelevance, Limit: 20},
@@ -50,7 +50,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 		b.Run(fmt.Sprintf("manga=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				newSearchIndex(ms, time.Now())
+				newSearchIndex(ms, 0, time.Now())
 			}
 		})
 	}

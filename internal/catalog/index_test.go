@@ -346,3 +346,61 @@ func TestSearchesDuringWrites(t *testing.T) {
 		t.Fatalf("found %d of 45 written manga", len(got))
 	}
 }
+
+// readCountingStore counts the reads of the whole catalog.
+type readCountingStore struct {
+	mangahub.MangaStore
+	mu    sync.Mutex
+	reads int
+}
+
+func (s *readCountingStore) FindManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
+	if f.Limit == 0 {
+		s.mu.Lock()
+		s.reads++
+		s.mu.Unlock()
+	}
+	return s.MangaStore.FindManga(ctx, f)
+}
+
+func (s *readCountingStore) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
+}
+
+// TestUnchangedCatalogIsNotReadAgain: past half its TTL, an index whose
+// catalog version is still the store's answers for another TTL without the
+// catalog being read again; a change made behind the service's back moves
+// the version and is read.
+func TestUnchangedCatalogIsNotReadAgain(t *testing.T) {
+	store := &readCountingStore{MangaStore: openSQLite(t)}
+	clock := testenv.NewClock(time.Now())
+	svc := catalog.New(store, catalog.CacheFor(10*time.Second), catalog.WithClock(clock.Now))
+	ctx := t.Context()
+	search(t, svc, "anything")
+	if n := store.count(); n != 1 {
+		t.Fatalf("%d reads of the whole catalog to build the first index, want 1", n)
+	}
+	for range 3 { // 18 s in all: the first index's TTL is long past
+		clock.Add(6 * time.Second)
+		search(t, svc, "anything")
+	}
+	if n := store.count(); n != 1 {
+		t.Fatalf("%d reads of an unchanged catalog, want 1", n)
+	}
+	m := validManga()
+	m.Title, m.Slug = "Behind The Back", "behind-the-back"
+	if err := store.CreateManga(ctx, m); err != nil { // not through svc
+		t.Fatalf("CreateManga: %v", err)
+	}
+	clock.Add(6 * time.Second)
+	searchOnce(t, svc, "behind") // the index still answers, and a build starts
+	svc.WaitIndexing()
+	if got := searchOnce(t, svc, "behind"); !slices.Equal(got, []int64{m.ID}) {
+		t.Fatalf("after the catalog changed: %v, want [%d]", got, m.ID)
+	}
+	if n := store.count(); n != 2 {
+		t.Fatalf("%d reads of the whole catalog, want 2", n)
+	}
+}

@@ -10,6 +10,16 @@ import (
 	"github.com/mangahub/mangahub"
 )
 
+// FindCatalogVersion returns the number the triggers of migration 0010
+// move on every catalog change.
+func (s *MangaStore) FindCatalogVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.pool.QueryRow(ctx, `SELECT version FROM catalog_version WHERE id = 1`).Scan(&v); err != nil {
+		return 0, translate(ctx, err)
+	}
+	return v, nil
+}
+
 // FindGenres returns every genre, ordered by name (case-insensitively), with
 // the number of manga carrying it.
 func (s *MangaStore) FindGenres(ctx context.Context) ([]*mangahub.Genre, error) {

@@ -26,6 +26,7 @@ func onePiece() *mangahub.Manga {
 var t0 = time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 
 func testManga(t *testing.T, open func(*testing.T) Stores) {
+	t.Run("CatalogVersion", func(t *testing.T) { testCatalogVersion(t, open(t)) })
 	t.Run("CreateAndFind", func(t *testing.T) {
 		s := open(t)
 		m := onePiece()
@@ -350,4 +351,51 @@ func testManga(t *testing.T, open func(*testing.T) Stores) {
 			t.Errorf("PutManga (total 1000, readers at 900, 1050 and a deleted 1100): Beyond %d, want 1", res.Beyond)
 		}
 	})
+}
+
+// testCatalogVersion: every kind of catalog write moves the version, reads
+// do not.
+func testCatalogVersion(t *testing.T, s Stores) {
+	ctx := t.Context()
+	last := int64(-1)
+	moved := func(what string, want bool) {
+		t.Helper()
+		v, err := s.Manga.FindCatalogVersion(ctx)
+		if err != nil {
+			t.Fatalf("FindCatalogVersion after %s: %v", what, err)
+		}
+		if last >= 0 && (v != last) != want {
+			t.Errorf("after %s the version went %d -> %d; want moved = %v", what, last, v, want)
+		}
+		last = v
+	}
+	moved("nothing", false)
+	m := mangaN(1)
+	mustCreateManga(t, s, m)
+	moved("CreateManga", true)
+	if _, _, err := s.Manga.FindManga(ctx, mangahub.MangaFilter{Sort: mangahub.SortTitle}); err != nil {
+		t.Fatalf("FindManga: %v", err)
+	}
+	moved("FindManga", false)
+	if _, err := s.Manga.UpdateManga(ctx, m.ID, mangahub.MangaUpdate{Title: ptr("Another Title")}); err != nil {
+		t.Fatalf("UpdateManga: %v", err)
+	}
+	moved("UpdateManga", true)
+	if _, err := s.Manga.UpdateManga(ctx, m.ID, mangahub.MangaUpdate{Genres: &[]string{"Mystery"}}); err != nil {
+		t.Fatalf("UpdateManga genres: %v", err)
+	}
+	moved("UpdateManga of the genres", true)
+	if _, err := s.Manga.CreateGenre(ctx, "Brand New"); err != nil {
+		t.Fatalf("CreateGenre: %v", err)
+	}
+	moved("CreateGenre", true)
+	p := mangaN(2)
+	if _, err := s.Manga.PutManga(ctx, p); err != nil {
+		t.Fatalf("PutManga: %v", err)
+	}
+	moved("PutManga (create)", true)
+	if err := s.Manga.DeleteManga(ctx, m.ID); err != nil {
+		t.Fatalf("DeleteManga: %v", err)
+	}
+	moved("DeleteManga", true)
 }
