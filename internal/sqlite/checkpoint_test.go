@@ -19,14 +19,7 @@ import (
 // background checkpointer: the file grows by itself after the writes.
 func TestCheckpointsRunInTheBackground(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mangahub.db")
-	db, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path)
 	size := func() int64 {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -61,14 +54,7 @@ func TestWALStartsOverUnderSteadyWrites(t *testing.T) {
 	const frames = 256 // 1 MiB of 4 KiB pages
 	sqlite.SetCheckpoints(t, time.Millisecond, frames)
 	path := filepath.Join(t.TempDir(), "mangahub.db")
-	db, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path)
 	ctx := t.Context()
 	s := stores(db)
 	u := &mangahub.User{ID: "0195f0c4-0000-7000-8000-0000000000ad", Username: "steady", Email: "s@example.com", PasswordHash: "x", Role: mangahub.RoleUser, CreatedAt: time.Now()}

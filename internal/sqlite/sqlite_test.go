@@ -16,7 +16,13 @@ import (
 // open returns a migrated database in a fresh file, closed at cleanup.
 func open(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "mangahub.db"))
+	return openAt(tb, filepath.Join(tb.TempDir(), "mangahub.db"))
+}
+
+// openAt is open with the file at path.
+func openAt(tb testing.TB, path string) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(tb.Context(), path)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -170,10 +169,7 @@ func serveWSBaseline(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := loadtest.CheckLoopback(*addr); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := loadtest.ListenLoopback(*addr)
 	if err != nil {
 		return err
 	}

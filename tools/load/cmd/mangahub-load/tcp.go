@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -89,10 +88,7 @@ func serveBaseline(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := loadtest.CheckLoopback(*addr); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := loadtest.ListenLoopback(*addr)
 	if err != nil {
 		return err
 	}

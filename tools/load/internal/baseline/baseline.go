@@ -109,42 +109,48 @@ func (s *Server) serve(c net.Conn) {
 		if err != nil {
 			return
 		}
-		var m struct {
-			Type  string `json:"type"`
-			ID    string `json:"id"`
-			Token string `json:"token"`
-		}
-		if json.Unmarshal(line, &m) != nil {
-			out <- []byte(`{"type":"error","code":"invalid_json","message":"message is not valid JSON"}` + "\n")
-			if !authed {
-				return
-			}
-			continue
-		}
-		switch {
-		case !authed && m.Type == "auth" && m.Token != "":
-			authed = true
-			n := s.seq.Add(1)
-			out <- reply(`{"type":"auth_ok"`, m.ID, `,"user_id":"baseline","username":"baseline","connection_id":"b-`+strconv.FormatUint(n, 36)+`"}`)
-		case !authed:
-			out <- []byte(`{"type":"error","code":"unauthenticated","message":"authenticate first"}` + "\n")
+		msg, closeAfter := answer(&s.seq, &authed, line)
+		out <- append(msg, '\n')
+		if closeAfter {
 			return
-		case m.Type == "ping":
-			out <- reply(`{"type":"pong"`, m.ID, `}`)
-		default:
-			out <- reply(`{"type":"error"`, m.ID, `,"code":"unknown_type","message":"not supported by the baseline"}`)
 		}
 	}
 }
 
-// reply assembles head + optional id + tail + newline.
+// answer is the baseline protocol, shared by the TCP and WebSocket
+// servers: the reply to one message (without a line end) and whether the
+// connection ends after it. authed is the connection's state; seq numbers
+// the connections.
+func answer(seq *atomic.Uint64, authed *bool, line []byte) (msg []byte, closeAfter bool) {
+	var m struct {
+		Type  string `json:"type"`
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	if json.Unmarshal(line, &m) != nil {
+		return []byte(`{"type":"error","code":"invalid_json","message":"message is not valid JSON"}`), !*authed
+	}
+	switch {
+	case !*authed && m.Type == "auth" && m.Token != "":
+		*authed = true
+		n := seq.Add(1)
+		return reply(`{"type":"auth_ok"`, m.ID, `,"user_id":"baseline","username":"baseline","connection_id":"b-`+strconv.FormatUint(n, 36)+`"}`), false
+	case !*authed:
+		return []byte(`{"type":"error","code":"unauthenticated","message":"authenticate first"}`), true
+	case m.Type == "ping":
+		return reply(`{"type":"pong"`, m.ID, `}`), false
+	}
+	return reply(`{"type":"error"`, m.ID, `,"code":"unknown_type","message":"not supported by the baseline"}`), false
+}
+
+// reply assembles head + optional id + tail.
 func reply(head, id, tail string) []byte {
 	b := []byte(head)
 	if id != "" {
 		idJSON, _ := json.Marshal(id)
 		b = append(append(b, `,"id":`...), idJSON...)
 	}
-	return append(append(b, tail...), '\n')
+	return append(b, tail...)
 }
 
 // readLine returns the next line without its newline, refusing lines over

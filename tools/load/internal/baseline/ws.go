@@ -2,9 +2,7 @@ package baseline
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -92,36 +90,10 @@ func (s *WSServer) serveWS(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		var m struct {
-			Type  string `json:"type"`
-			ID    string `json:"id"`
-			Token string `json:"token"`
-		}
-		if json.Unmarshal(b, &m) != nil {
-			out <- []byte(`{"type":"error","code":"invalid_json","message":"message is not valid JSON"}`)
-			if !authed {
-				return
-			}
-			continue
-		}
-		switch {
-		case !authed && m.Type == "auth" && m.Token != "":
-			authed = true
-			n := s.seq.Add(1)
-			out <- wsReply(`{"type":"auth_ok"`, m.ID, `,"user_id":"baseline","username":"baseline","connection_id":"b-`+strconv.FormatUint(n, 36)+`"}`)
-		case !authed:
-			out <- []byte(`{"type":"error","code":"unauthenticated","message":"authenticate first"}`)
+		msg, closeAfter := answer(&s.seq, &authed, b)
+		out <- msg
+		if closeAfter {
 			return
-		case m.Type == "ping":
-			out <- wsReply(`{"type":"pong"`, m.ID, `}`)
-		default:
-			out <- wsReply(`{"type":"error"`, m.ID, `,"code":"unknown_type","message":"not supported by the baseline"}`)
 		}
 	}
-}
-
-// wsReply is reply without the newline: WebSocket messages carry none.
-func wsReply(head, id, tail string) []byte {
-	b := reply(head, id, tail)
-	return b[:len(b)-1]
 }

@@ -72,6 +72,15 @@ func CheckLoopback(hostport string) error {
 	return nil
 }
 
+// ListenLoopback listens on addr, which must be on loopback (CheckLoopback):
+// the baseline servers the tools start never face another machine.
+func ListenLoopback(addr string) (net.Listener, error) {
+	if err := CheckLoopback(addr); err != nil {
+		return nil, err
+	}
+	return net.Listen("tcp", addr)
+}
+
 // DialAuth connects from src (the zero Addr: any) to addr, reads the
 // greeting, authenticates with token and waits for auth_ok, all within
 // timeout. A refusal is a *wire.ServerError carrying the server's code.

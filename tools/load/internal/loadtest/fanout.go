@@ -322,9 +322,11 @@ func (u *fanUser) sentAt(seq int) (int64, bool) {
 	return v - 1, v != 0
 }
 
-func (st *fanState) readAcks(u *fanUser, rec *Recorder) {
+// receive hands every message c receives, with when it arrived, to handle
+// until c fails; lines that are not JSON are counted as errors.
+func (st *fanState) receive(c *wire.LineClient, handle func(m *reply, now int64)) {
 	for {
-		line, err := u.sender.ReceiveRaw(0)
+		line, err := c.ReceiveRaw(0)
 		if err != nil {
 			return
 		}
@@ -334,6 +336,12 @@ func (st *fanState) readAcks(u *fanUser, rec *Recorder) {
 			st.countError("malformed")
 			continue
 		}
+		handle(&m, now)
+	}
+}
+
+func (st *fanState) readAcks(u *fanUser, rec *Recorder) {
+	st.receive(u.sender, func(m *reply, now int64) {
 		switch m.Type {
 		case wire.TypeAck:
 			st.acks.Add(1)
@@ -361,32 +369,22 @@ func (st *fanState) readAcks(u *fanUser, rec *Recorder) {
 			if m.Progress != nil {
 				if _, ok := u.sentAt(m.Progress.Chapter - u.base); ok {
 					st.countError("own_change_pushed_back")
-					continue
+					return
 				}
 			}
 			st.countError("foreign_broadcast")
 		}
-	}
+	})
 }
 
 func (st *fanState) readBroadcasts(u *fanUser, c *wire.LineClient, rec *Recorder) {
-	for {
-		line, err := c.ReceiveRaw(0)
-		if err != nil {
-			return
-		}
-		now := st.now()
-		var m reply
-		if json.Unmarshal(line, &m) != nil {
-			st.countError("malformed")
-			continue
-		}
+	st.receive(c, func(m *reply, now int64) {
 		switch {
 		case m.Type == wire.TypeProgressBroadcast && m.Progress != nil:
 			at, ok := u.sentAt(m.Progress.Chapter - u.base)
 			if !ok {
 				st.countError("foreign_broadcast") // not one of this run's changes
-				continue
+				return
 			}
 			st.broadcasts.Add(1)
 			if at >= st.measureFrom && at < st.measureTo {
@@ -395,7 +393,7 @@ func (st *fanState) readBroadcasts(u *fanUser, c *wire.LineClient, rec *Recorder
 		case m.Type == wire.TypeError:
 			st.countError(m.Code)
 		}
-	}
+	})
 }
 
 func (st *fanState) countError(code string) {
