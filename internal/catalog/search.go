@@ -123,7 +123,7 @@ func page(limit, offset int) (int, int, error) {
 // store otherwise. It never hands a nil slice to a transport, so an empty
 // page is [] in JSON, not null.
 func (s *Service) findManga(ctx context.Context, f mangahub.MangaFilter) ([]*mangahub.Manga, int, error) {
-	if ix := s.searchIndex(); ix != nil {
+	if ix := s.currentIndex(); ix != nil {
 		items, total := ix.find(f)
 		return items, total, nil
 	}
@@ -145,13 +145,13 @@ const maxIndexedManga = 50_000
 // indexBuildTimeout bounds one build of the search index.
 const indexBuildTimeout = time.Minute
 
-// searchIndex returns the index that may answer now, nil when there is
+// currentIndex returns the index that may answer now, nil when there is
 // none ("ask the store": no cache, a catalog too large, a build not done
 // yet). When there is none, or it is half way through its TTL, it starts a
 // build in the background unless one runs: no request waits for a build
 // (about 0.1 s at 20,000 manga), and under steady load the current index
 // answers until the next one is in place.
-func (s *Service) searchIndex() *searchIndex {
+func (s *Service) currentIndex() *searchIndex {
 	if s.cache == nil {
 		return nil
 	}
@@ -223,7 +223,7 @@ func (s *Service) Summaries(ctx context.Context, ids []int64) (map[int64]*mangah
 	if len(ids) == 0 {
 		return out, nil
 	}
-	if ix := s.searchIndex(); ix != nil {
+	if ix := s.currentIndex(); ix != nil {
 		for _, id := range ids {
 			if m := ix.manga(id); m != nil {
 				out[id] = summaryOf(m)
